@@ -1,0 +1,443 @@
+//! The catalog as a tantivy index in RAM: "which service is this text about?".
+//!
+//! One document per area, service and function, with fields `id`, `kind`, `name` (aliases and
+//! abbreviation included), `description`, `vocabulary`, `parents` (names of the entries above)
+//! and `children` (names and vocabulary of the entries below, so that a service also answers
+//! for what its functions cover). Text goes through an English analyzer: lower case, stop words
+//! removed, Snowball stemming.
+//!
+//! Queries are built from the analyzed words of the text, never parsed as query syntax: the
+//! same search serves a person's query and a ticket's attacker-written text, where `:`, `-`
+//! and quotes are just characters.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{doc, Index, IndexReader, TantivyDocument, Term};
+
+use super::load::{Catalog, EntryId, Kind};
+use crate::error::{Error, Location, Result};
+
+/// Name under which our analyzer is registered in the index.
+const ANALYZER: &str = "en_stem";
+
+/// The text fields searched, with the boost each one's matches get. A word in the name or the
+/// vocabulary says more than one in a description, and much more than one in a parent's name.
+const FIELDS: [(&str, f32); 5] = [
+    ("name", 2.5),
+    ("vocabulary", 2.0),
+    ("description", 1.0),
+    ("children", 1.0),
+    ("parents", 0.3),
+];
+
+/// One result of a search.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SearchHit {
+    /// The area, service or function found.
+    #[serde(skip)]
+    pub entry: EntryId,
+    /// BM25 score summed over fields with their boosts; only comparable within one query.
+    pub score: f32,
+    /// Which fields matched which words of the query.
+    pub matched: Vec<FieldMatch>,
+}
+
+/// The words of a query found in one field of an entry.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldMatch {
+    /// `name`, `vocabulary`, `description`, `children` or `parents`.
+    pub field: &'static str,
+    /// The query's words (as typed) whose stems occur in the field.
+    pub words: Vec<String>,
+}
+
+/// The catalog indexed with tantivy, in RAM; built once at start, then shared read-only.
+pub struct CatalogIndex {
+    reader: IndexReader,
+    analyzer: TextAnalyzer,
+    entry_field: Field,
+    fields: Vec<Field>,
+    /// Per entry, per searched field, the set of stems it holds (to say which words matched).
+    stems: Vec<[HashSet<String>; 5]>,
+    build_time: Duration,
+}
+
+impl std::fmt::Debug for CatalogIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogIndex")
+            .field("entries", &self.stems.len())
+            .field("build_time", &self.build_time)
+            .finish()
+    }
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(
+            StopWordFilter::new(Language::English)
+                .expect("tantivy ships English stop words with the `stopwords` feature"),
+        )
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+fn index_error(catalog: &Catalog, err: tantivy::TantivyError) -> Error {
+    Error::invalid(
+        Location::file(catalog.origin()),
+        format!("could not index the catalog: {err}"),
+        "this is a bug in csirt-tagger; please report it with the catalog file",
+    )
+}
+
+impl CatalogIndex {
+    /// Indexes every entry of the catalog in RAM.
+    pub fn build(catalog: &Catalog) -> Result<CatalogIndex> {
+        let started = Instant::now();
+        let mut schema = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let entry_field = schema.add_u64_field("entry", STORED);
+        let id_field = schema.add_text_field("id", STRING | STORED);
+        let kind_field = schema.add_text_field("kind", STRING);
+        let fields: Vec<Field> = FIELDS
+            .iter()
+            .map(|(name, _)| schema.add_text_field(name, text.clone()))
+            .collect();
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(ANALYZER, analyzer());
+        // One thread and the smallest arena tantivy accepts: 100 small documents.
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .map_err(|e| index_error(catalog, e))?;
+        let mut analyzer = analyzer();
+        let mut stems = Vec::with_capacity(catalog.entries().len());
+        for id in catalog.ids() {
+            let texts = field_texts(catalog, id);
+            let e = catalog.entry(id);
+            let mut document = doc!(
+                entry_field => id.0 as u64,
+                id_field => e.id.clone(),
+                kind_field => e.kind.as_str(),
+            );
+            for (field, text) in fields.iter().zip(&texts) {
+                document.add_text(*field, text);
+            }
+            writer
+                .add_document(document)
+                .map_err(|e| index_error(catalog, e))?;
+            stems.push(texts.map(|t| stems_of(&mut analyzer, &t).into_iter().collect()));
+        }
+        writer.commit().map_err(|e| index_error(catalog, e))?;
+        let reader = index.reader().map_err(|e| index_error(catalog, e))?;
+        Ok(CatalogIndex {
+            reader,
+            analyzer,
+            entry_field,
+            fields,
+            stems,
+            build_time: started.elapsed(),
+        })
+    }
+
+    /// How long [`CatalogIndex::build`] took.
+    pub fn build_time(&self) -> Duration {
+        self.build_time
+    }
+
+    /// The best entries for `text`, best first, at most `limit`; `kinds` filters the levels.
+    ///
+    /// Ties in score are broken by catalog order, so results are deterministic.
+    pub fn search(
+        &self,
+        text: &str,
+        limit: usize,
+        kinds: &[Kind],
+        catalog: &Catalog,
+    ) -> Vec<SearchHit> {
+        let words = self.query_words(text);
+        if words.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let unique: HashSet<&str> = words.iter().map(|(_, stem)| stem.as_str()).collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, (_, boost)) in self.fields.iter().zip(FIELDS) {
+            for stem in &unique {
+                let term = TermQuery::new(
+                    Term::from_field_text(*field, stem),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        // Every document may match: fetch all, filter by kind, then cut, so the filter never
+        // starves the result list.
+        let Ok(top) = searcher.search(
+            &query,
+            &TopDocs::with_limit(self.stems.len().max(1)).order_by_score(),
+        ) else {
+            return Vec::new();
+        };
+        let mut hits: Vec<SearchHit> = top
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address).ok()?;
+                let entry = EntryId(document.get_first(self.entry_field)?.as_u64()? as u32);
+                if !kinds.is_empty() && !kinds.contains(&catalog.entry(entry).kind) {
+                    return None;
+                }
+                Some(SearchHit {
+                    entry,
+                    score,
+                    matched: self.matches(entry, &words),
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        hits.truncate(limit);
+        hits
+    }
+
+    /// The words of `text` with their stems, in order, stop words left out.
+    fn query_words(&self, text: &str) -> Vec<(String, String)> {
+        let mut analyzer = self.analyzer.clone();
+        let mut out = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            let word = text
+                .get(token.offset_from..token.offset_to)
+                .unwrap_or(&token.text)
+                .to_string();
+            out.push((word, token.text.clone()));
+        }
+        out
+    }
+
+    fn matches(&self, entry: EntryId, words: &[(String, String)]) -> Vec<FieldMatch> {
+        let stems = &self.stems[entry.index()];
+        FIELDS
+            .iter()
+            .zip(stems)
+            .filter_map(|((field, _), set)| {
+                let mut seen = HashSet::new();
+                let found: Vec<String> = words
+                    .iter()
+                    .filter(|(_, stem)| set.contains(stem) && seen.insert(stem.as_str()))
+                    .map(|(word, _)| word.to_lowercase())
+                    .collect();
+                (!found.is_empty()).then_some(FieldMatch {
+                    field,
+                    words: found,
+                })
+            })
+            .collect()
+    }
+}
+
+fn stems_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        out.push(token.text.clone());
+    }
+    out
+}
+
+/// The text of each searched field of an entry, in the order of [`FIELDS`].
+fn field_texts(catalog: &Catalog, id: EntryId) -> [String; 5] {
+    let e = catalog.entry(id);
+    let mut name = e.name.clone();
+    for alias in e.aliases.iter().chain(e.abbr.iter()) {
+        name.push_str(" | ");
+        name.push_str(alias);
+    }
+    if let Some(slug) = &e.slug {
+        name.push_str(" | ");
+        name.push_str(&slug.replace('-', " "));
+    }
+    let vocabulary = e.vocabulary.join(" | ");
+    let mut parents = Vec::new();
+    let mut up = e.parent;
+    while let Some(p) = up {
+        parents.push(catalog.entry(p).name.as_str());
+        up = catalog.entry(p).parent;
+    }
+    let mut children = String::new();
+    let mut below: Vec<EntryId> = catalog.children(id).to_vec();
+    while let Some(c) = below.pop() {
+        let child = catalog.entry(c);
+        children.push_str(&child.name);
+        children.push_str(" | ");
+        children.push_str(&child.vocabulary.join(" | "));
+        children.push_str(" | ");
+        below.extend_from_slice(catalog.children(c));
+    }
+    [
+        name,
+        vocabulary,
+        e.description.clone(),
+        children,
+        parents.join(" | "),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog_and_index() -> (Catalog, CatalogIndex) {
+        let catalog = Catalog::default_embedded();
+        let index = CatalogIndex::build(&catalog).expect("the catalog indexes");
+        (catalog, index)
+    }
+
+    /// Queries a person tuning rules might type, with the service that must come first.
+    const QUERIES: &[(&str, &str)] = &[
+        ("reverse engineering of a malware sample", "6.3"),
+        ("publish an advisory for a CVE", "7.5"),
+        ("tabletop exercise for the board", "9.3"),
+        (
+            "phishing email reported by a user via the abuse mailbox",
+            "6.1",
+        ),
+        ("restore servers from backup after ransomware", "6.4"),
+        (
+            "Shadowserver report of exposed RDP services to patch",
+            "7.6",
+        ),
+        ("security awareness poster campaign", "9.1"),
+        ("threat hunting with IOCs", "8.2"),
+        (
+            "embargo agreed with the vendor before coordinated disclosure",
+            "7.4",
+        ),
+        ("bug bounty submission from a researcher", "7.2"),
+        ("CVSS score and affected versions", "7.3"),
+        ("press inquiry from a journalist", "6.5"),
+        ("crisis management team convened", "6.6"),
+        ("MISP feed onboarding", "8.1"),
+        ("training course for new analysts", "9.2"),
+        ("business continuity plan review", "9.4"),
+        ("log source stopped sending syslog to the SIEM", "5.1"),
+        ("false positive alert closed after triage", "5.2"),
+        ("memory dump and disk image for forensics", "6.3"),
+        ("notify the hosting provider and request takedown", "6.5"),
+        ("fuzzing found a new zero-day", "7.1"),
+        ("weekly threat briefing for constituents", "8.3"),
+        (
+            "root cause and timeline of the intrusion, lateral movement",
+            "6.2",
+        ),
+        ("incident response policy draft review", "9.4"),
+    ];
+
+    #[test]
+    fn search_ranks_the_expected_service_first_for_typical_queries() {
+        let (catalog, index) = catalog_and_index();
+        let mut wrong = Vec::new();
+        for (query, expected) in QUERIES {
+            let hits = index.search(query, 3, &[Kind::Service], &catalog);
+            let got: Vec<&str> = hits
+                .iter()
+                .map(|h| catalog.entry(h.entry).id.as_str())
+                .collect();
+            if got.first() != Some(expected) {
+                wrong.push(format!("{query:?}: expected {expected}, got {got:?}"));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {} queries ranked wrong:\n{}",
+            wrong.len(),
+            QUERIES.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn across_all_levels_the_first_hit_belongs_to_the_expected_service() {
+        let (catalog, index) = catalog_and_index();
+        for (query, expected) in [
+            ("reverse engineering of a malware sample", "6.3"),
+            ("publish an advisory for a CVE", "7.5"),
+            ("tabletop exercise for the board", "9.3"),
+        ] {
+            let hits = index.search(query, 1, &[], &catalog);
+            let first = hits.first().expect("a hit");
+            let service = catalog.service_of(first.entry).expect("not an area");
+            assert_eq!(catalog.entry(service).id, expected, "{query}");
+        }
+    }
+
+    #[test]
+    fn a_siem_correlation_rule_is_an_event_management_matter() {
+        let (catalog, index) = catalog_and_index();
+        let hits = index.search("SIEM correlation rule", 1, &[Kind::Service], &catalog);
+        let area = catalog.area_of(hits[0].entry);
+        assert_eq!(catalog.entry(area).id, "5");
+    }
+
+    #[test]
+    fn matched_fields_name_the_words_as_typed() {
+        let (catalog, index) = catalog_and_index();
+        let hits = index.search("Sandbox detonation", 5, &[], &catalog);
+        let hit = hits
+            .iter()
+            .find(|h| !h.matched.is_empty())
+            .expect("a hit with matches");
+        let words: Vec<&String> = hit.matched.iter().flat_map(|m| &m.words).collect();
+        assert!(
+            words.iter().any(|w| *w == "sandbox" || *w == "detonation"),
+            "{words:?}"
+        );
+    }
+
+    #[test]
+    fn query_syntax_in_ticket_text_is_just_text() {
+        let (catalog, index) = catalog_and_index();
+        // Characters that tantivy's query parser would treat as syntax.
+        let hits = index.search(
+            "title:\"malware\" AND -(sandbox) ^2 ~ * [a TO b]",
+            5,
+            &[],
+            &catalog,
+        );
+        assert!(!hits.is_empty());
+        assert!(index.search("", 5, &[], &catalog).is_empty());
+        assert!(index.search("the of and", 5, &[], &catalog).is_empty());
+    }
+
+    #[test]
+    fn results_are_deterministic() {
+        let (catalog, index) = catalog_and_index();
+        let a: Vec<_> = index
+            .search("report", 50, &[], &catalog)
+            .iter()
+            .map(|h| h.entry)
+            .collect();
+        let b: Vec<_> = index
+            .search("report", 50, &[], &catalog)
+            .iter()
+            .map(|h| h.entry)
+            .collect();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,394 @@
+//! `csirt-tagger services`: list the catalog, search it, show the RSIT mapping.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use csirt_tagger::catalog::{Catalog, CatalogIndex, EntryId, Kind};
+
+use super::GlobalArgs;
+use crate::cli::term;
+
+/// List the services of the catalog as a tree (area > service > function), or search them.
+///
+/// Examples:
+///   csirt-tagger services
+///   csirt-tagger services --format csv > services.csv
+///   csirt-tagger services search "reverse engineering of a malware sample"
+///   csirt-tagger services --map rsit
+///   csirt-tagger --catalog our-catalog.toml services
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ServicesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Tree)]
+    pub format: ListFormat,
+    /// Show a mapping instead: `rsit` prints each RSIT class and type with the services it
+    /// typically exercises.
+    #[arg(long, value_name = "CATALOG")]
+    pub map: Option<String>,
+    /// Search instead of listing.
+    #[command(subcommand)]
+    pub action: Option<ServicesAction>,
+}
+
+/// Formats of the service list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// An indented tree for people.
+    Tree,
+    /// One row per entry, for spreadsheets.
+    Csv,
+    /// The whole catalog, nested, for programs.
+    Json,
+}
+
+/// Subcommands of `services`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ServicesAction {
+    /// Find the services and functions that best fit a text, with scores and matched fields.
+    ///
+    /// Example: csirt-tagger services search "publish an advisory for a CVE"
+    Search(SearchArgs),
+}
+
+/// `services search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// What to look for: a few words, or a whole ticket text.
+    pub query: String,
+    /// How many results.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Only these levels (repeatable): area, service, function.
+    #[arg(long = "kind", value_enum)]
+    pub kinds: Vec<KindArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
+    pub format: SearchFormat,
+}
+
+/// A catalog level on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// Service areas.
+    Area,
+    /// Services.
+    Service,
+    /// Functions.
+    Function,
+}
+
+/// Formats of search results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SearchFormat {
+    /// A ranked list for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
+/// Loads the catalog named by `--catalog`, saying so under `--verbose`.
+pub fn load_catalog(global: &GlobalArgs) -> anyhow::Result<Catalog> {
+    let started = Instant::now();
+    let catalog = Catalog::load(&global.catalog)?;
+    if global.verbose {
+        let [a, s, f] = catalog.counts();
+        eprintln!(
+            "catalog {} ({}): {a} areas, {s} services, {f} functions, loaded in {:.1} ms",
+            catalog.meta().short,
+            catalog.origin().display(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    Ok(catalog)
+}
+
+/// Builds the tantivy index of the catalog, saying how long it took under `--verbose`.
+pub fn build_index(global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<CatalogIndex> {
+    let index = CatalogIndex::build(catalog)?;
+    if global.verbose {
+        eprintln!(
+            "catalog index built in {:.1} ms ({} documents)",
+            index.build_time().as_secs_f64() * 1e3,
+            catalog.entries().len()
+        );
+    }
+    Ok(index)
+}
+
+/// Runs `services`.
+pub fn run(global: &GlobalArgs, args: ServicesArgs) -> anyhow::Result<ExitCode> {
+    let catalog = load_catalog(global)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match (&args.action, &args.map) {
+        (Some(ServicesAction::Search(search)), _) => {
+            let index = build_index(global, &catalog)?;
+            write_search(&mut out, &catalog, &index, search)?;
+        }
+        (None, Some(map)) => write_map(&mut out, &catalog, map, args.format)?,
+        (None, None) => match args.format {
+            ListFormat::Tree => write_tree(&mut out, &catalog)?,
+            ListFormat::Csv => write_csv(&mut out, &catalog)?,
+            ListFormat::Json => {
+                serde_json::to_writer_pretty(&mut out, &catalog_json(&catalog))?;
+                writeln!(out)?;
+            }
+        },
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_tree(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
+    let meta = catalog.meta();
+    let [a, s, f] = catalog.counts();
+    writeln!(
+        out,
+        "{} {} ({}): {a} {}s, {s} {}s, {f} {}s",
+        meta.name,
+        meta.version,
+        meta.short,
+        catalog.level_name(Kind::Area),
+        catalog.level_name(Kind::Service),
+        catalog.level_name(Kind::Function),
+    )?;
+    for area in catalog.of_kind(Kind::Area) {
+        let e = catalog.entry(area);
+        let abbr = e
+            .abbr
+            .as_ref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
+        writeln!(out, "\n{}  {}{abbr}", e.id, e.name)?;
+        let services = catalog.children(area);
+        for (i, &service) in services.iter().enumerate() {
+            let last = i + 1 == services.len();
+            let s = catalog.entry(service);
+            let slug = s
+                .slug
+                .as_ref()
+                .map(|s| format!("  [{s}]"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{} {}  {}{slug}",
+                if last { "└──" } else { "├──" },
+                s.id,
+                s.name
+            )?;
+            let functions = catalog.children(service);
+            for (j, &function) in functions.iter().enumerate() {
+                let f = catalog.entry(function);
+                writeln!(
+                    out,
+                    "{}   {} {}  {}",
+                    if last { " " } else { "│" },
+                    if j + 1 == functions.len() {
+                        "└──"
+                    } else {
+                        "├──"
+                    },
+                    f.id,
+                    f.name
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_csv(out: &mut impl Write, catalog: &Catalog) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "kind",
+        "id",
+        "parent",
+        "slug",
+        "name",
+        "description",
+        "vocabulary",
+        "maps_to",
+    ])?;
+    for id in catalog.ids() {
+        let e = catalog.entry(id);
+        let parent = e.parent.map(|p| catalog.entry(p).id.as_str()).unwrap_or("");
+        w.write_record([
+            e.kind.as_str(),
+            &e.id,
+            parent,
+            e.slug.as_deref().unwrap_or(""),
+            &e.name,
+            &e.description,
+            &e.vocabulary.join(";"),
+            &e.maps_to.join(";"),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The catalog as nested JSON: `{"catalog": {...}, "areas": [{..., "children": [...]}]}`.
+fn catalog_json(catalog: &Catalog) -> serde_json::Value {
+    fn node(catalog: &Catalog, id: EntryId) -> serde_json::Value {
+        let mut value = serde_json::to_value(catalog.entry(id)).expect("entries serialize");
+        let children: Vec<_> = catalog
+            .children(id)
+            .iter()
+            .map(|&c| node(catalog, c))
+            .collect();
+        if !children.is_empty() {
+            value["children"] = serde_json::Value::Array(children);
+        }
+        value
+    }
+    let [areas, services, functions] = catalog.counts();
+    serde_json::json!({
+        "catalog": catalog.meta(),
+        "fingerprint": catalog.fingerprint(),
+        "counts": {"areas": areas, "services": services, "functions": functions},
+        "areas": catalog.of_kind(Kind::Area).map(|a| node(catalog, a)).collect::<Vec<_>>(),
+    })
+}
+
+fn write_search(
+    out: &mut impl Write,
+    catalog: &Catalog,
+    index: &CatalogIndex,
+    args: &SearchArgs,
+) -> anyhow::Result<()> {
+    let kinds: Vec<Kind> = args
+        .kinds
+        .iter()
+        .map(|k| match k {
+            KindArg::Area => Kind::Area,
+            KindArg::Service => Kind::Service,
+            KindArg::Function => Kind::Function,
+        })
+        .collect();
+    let hits = index.search(&args.query, args.limit, &kinds, catalog);
+    if args.format == SearchFormat::Json {
+        let rows: Vec<_> = hits
+            .iter()
+            .map(|h| {
+                let e = catalog.entry(h.entry);
+                serde_json::json!({
+                    "id": e.id, "kind": e.kind, "slug": e.slug, "name": e.name,
+                    "score": h.score, "matched": h.matched,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"query": args.query, "results": rows}),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if hits.is_empty() {
+        writeln!(out, "no service matches {:?}", term::sanitize(&args.query))?;
+        return Ok(());
+    }
+    let width = hits
+        .iter()
+        .map(|h| catalog.entry(h.entry).id.len())
+        .max()
+        .unwrap_or(0);
+    for (rank, hit) in hits.iter().enumerate() {
+        let e = catalog.entry(hit.entry);
+        writeln!(
+            out,
+            "{:>2}. {:<width$}  {:<8}  {:>6.2}  {}",
+            rank + 1,
+            e.id,
+            catalog.level_name(e.kind),
+            hit.score,
+            e.name
+        )?;
+        let matched: Vec<String> = hit
+            .matched
+            .iter()
+            .map(|m| format!("{}: {}", m.field, term::sanitize(&m.words.join(", "))))
+            .collect();
+        writeln!(out, "    {:width$}  matched {}", "", matched.join("; "))?;
+    }
+    Ok(())
+}
+
+fn write_map(
+    out: &mut impl Write,
+    catalog: &Catalog,
+    map: &str,
+    format: ListFormat,
+) -> anyhow::Result<()> {
+    let mapping = Catalog::load(map).with_context(|| format!("--map {map}"))?;
+    let Some(target_name) = mapping.meta().maps_to_catalog.clone() else {
+        anyhow::bail!(
+            "--map {map}: catalog {} maps to no other catalog",
+            mapping.meta().short
+        );
+    };
+    // Name the mapped services in the loaded catalog when it is the target (a tailored copy
+    // keeps its ids), else in the embedded target.
+    let target = if catalog.meta().short == target_name {
+        catalog.clone()
+    } else {
+        Catalog::load(&target_name)?
+    };
+    let resolve = |id: &str| {
+        target
+            .resolve(id)
+            .map(|e| target.label(e))
+            .unwrap_or_else(|_| format!("{id} (not in {target_name})"))
+    };
+    match format {
+        ListFormat::Tree => {
+            writeln!(out, "{} -> {}", mapping.meta().name, target.meta().name)?;
+            for id in mapping.ids() {
+                let e = mapping.entry(id);
+                let indent = if e.kind == Kind::Area { "\n" } else { "  " };
+                writeln!(out, "{indent}{}  {}", e.id, e.name)?;
+                if e.maps_to.is_empty() && e.kind != Kind::Area {
+                    writeln!(out, "      (as its {})", mapping.level_name(Kind::Area))?;
+                }
+                for m in &e.maps_to {
+                    writeln!(out, "      -> {}", resolve(m))?;
+                }
+            }
+        }
+        ListFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["kind", "id", "name", "maps_to", "maps_to_names"])?;
+            for id in mapping.ids() {
+                let e = mapping.entry(id);
+                let names: Vec<String> = e.maps_to.iter().map(|m| resolve(m)).collect();
+                w.write_record([
+                    mapping.level_name(e.kind),
+                    &e.id,
+                    &e.name,
+                    &e.maps_to.join(";"),
+                    &names.join(";"),
+                ])?;
+            }
+            w.flush()?;
+        }
+        ListFormat::Json => {
+            let rows: Vec<_> = mapping
+                .ids()
+                .map(|id| {
+                    let e = mapping.entry(id);
+                    serde_json::json!({"kind": mapping.level_name(e.kind), "id": e.id, "name": e.name,
+                        "maps_to": e.maps_to.iter().map(|m| serde_json::json!({"id": m, "label": resolve(m)})).collect::<Vec<_>>()})
+                })
+                .collect();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({"from": mapping.meta(), "to": target.meta(), "entries": rows}),
+            )?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
