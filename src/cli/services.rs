@@ -147,13 +147,13 @@ fn write_tree(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
     let [a, s, f] = catalog.counts();
     writeln!(
         out,
-        "{} {} ({}): {a} {}s, {s} {}s, {f} {}s",
+        "{} {} ({}): {a} {}, {s} {}, {f} {}",
         meta.name,
         meta.version,
         meta.short,
-        catalog.level_name(Kind::Area),
-        catalog.level_name(Kind::Service),
-        catalog.level_name(Kind::Function),
+        plural(catalog.level_name(Kind::Area)),
+        plural(catalog.level_name(Kind::Service)),
+        plural(catalog.level_name(Kind::Function)),
     )?;
     for area in catalog.of_kind(Kind::Area) {
         let e = catalog.entry(area);
@@ -198,6 +198,15 @@ fn write_tree(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `area` -> `areas`, `class` -> `classes`: level names are English nouns.
+fn plural(noun: &str) -> String {
+    if noun.ends_with('s') {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
 }
 
 fn write_csv(out: &mut impl Write, catalog: &Catalog) -> anyhow::Result<()> {
