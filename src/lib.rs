@@ -12,10 +12,22 @@
 //!
 //! - [`catalog`]: the services framework as data (embedded TOML) and its tantivy index.
 //! - [`import`]: ticket-system exports (RT, Jira, ServiceNow, OTRS, ...) read as tickets.
+//! - [`stats`]: tagged tickets counted into a mergeable [`stats::Workload`] per service.
+//! - [`report`]: a workload rendered as a table, CSV, JSON, Markdown or one HTML page.
+//! - [`output`]: atomic output files, and escaping for spreadsheets, terminals and HTML.
+//! - [`rules`]: rules files compiled into one [`rules::Matcher`] (one automaton for all words).
+//! - [`tag`]: a ticket's text + the matcher (+ the index fallback) -> a [`tag::Tagging`].
+//! - [`evaluate`]: taggings scored against gold labels (precision, recall, F1, confusion).
 #![warn(missing_docs)]
 
 pub mod catalog;
 pub mod error;
+pub mod evaluate;
 pub mod import;
+pub mod output;
+pub mod report;
+pub mod rules;
+pub mod stats;
+pub mod tag;
 
 pub use error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};

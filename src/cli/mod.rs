@@ -1,8 +1,21 @@
 //! The command line: clap structs, one file per subcommand. The only code that sees argv.
 
+mod coverage;
+mod evaluate;
+mod evaluate_output;
+mod explain;
+mod import_args;
 mod inspect;
+mod pipeline;
+mod report;
+mod rules;
+mod rules_args;
+mod rules_check;
+mod rules_test;
 mod services;
+mod tag;
 pub mod term;
+mod workload;
 
 use std::process::ExitCode;
 
@@ -45,8 +58,20 @@ pub struct GlobalArgs {
 pub enum Command {
     /// List the services of the catalog, or search them.
     Services(services::ServicesArgs),
+    /// Tag every ticket of one or more exports with the services it exercises.
+    Tag(tag::TagArgs),
     /// Show how an export is understood: flavour, encoding, columns, dates, first tickets.
     Inspect(inspect::InspectArgs),
+    /// Report the workload per service (table, CSV, JSON, Markdown or HTML), or merge reports.
+    Report(report::ReportArgs),
+    /// Explain how a ticket or a text is tagged: rules, words, fields, scores, thresholds.
+    Explain(explain::ExplainArgs),
+    /// Work with rules files (`rules init DIR` writes the default rules out to tune).
+    Rules(rules::RulesCommandArgs),
+    /// Score the rules against gold labels: precision, recall, F1, primary accuracy, mistakes.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Show how the rules cover an export: coverage, overlaps, conflicts, candidate keywords.
+    Coverage(coverage::CoverageArgs),
 }
 
 /// Runs the command and maps the outcome to an exit code: 0 done, 1 error (2 is clap's, for
@@ -54,7 +79,13 @@ pub enum Command {
 pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Services(args) => services::run(&cli.global, args),
+        Command::Tag(args) => tag::run(&cli.global, args),
         Command::Inspect(args) => inspect::run(&cli.global, args),
+        Command::Report(args) => report::run(&cli.global, args),
+        Command::Explain(args) => explain::run(&cli.global, args),
+        Command::Rules(args) => rules::run(&cli.global, args),
+        Command::Evaluate(args) => evaluate::run(&cli.global, args),
+        Command::Coverage(args) => coverage::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

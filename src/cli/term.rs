@@ -16,6 +16,15 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// Like [`sanitize`] for multi-line messages (diagnostics): newlines stay, every other
+/// control character goes.
+pub fn sanitize_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| sanitize(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -4,7 +4,11 @@
 
 use std::process::{Command, Output};
 
+mod inspect;
+mod report;
 mod services;
+mod tag;
+mod workbench;
 
 /// Runs csirt-tagger with `args` from the crate root and returns what it did.
 pub fn tagger(args: &[&str]) -> Output {

@@ -1,0 +1,329 @@
+//! `csirt-tagger evaluate`: tag exports whose tickets have gold labels and score the rules:
+//! per service precision, recall and F1, micro and macro averages, primary accuracy, the
+//! confusion of primary services, and the worst misses and false alarms with why. With
+//! `--compare`, a second rule set is scored on the same tickets, side by side.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use csirt_tagger::catalog::{Catalog, EntryId};
+use csirt_tagger::evaluate::{Evaluator, Gold, Report, TicketErrors};
+use csirt_tagger::import::Ticket;
+use csirt_tagger::tag::{Explanation, Outcome, Tagger, Tagging};
+use csirt_tagger::{Diagnostics, Severity};
+use rayon::prelude::*;
+
+use super::evaluate_output::{write_csv, write_text, EvaluateFormat};
+use super::import_args::ImportArgs;
+use super::pipeline::{read_inputs, Event, Inputs};
+use super::rules_args::RulesArgs;
+use super::GlobalArgs;
+
+/// Score the rules against gold labels.
+///
+/// The gold file is a CSV with a header: `id,services,primary`; `services` are ids joined
+/// with `;` (a function id counts as its service), `primary` is optional. One gold file may
+/// cover several exports: give them all. Tickets without gold labels are counted, not scored.
+///
+/// Macro averages are over the services with support or predictions in the scored tickets.
+///
+/// Examples:
+///   csirt-tagger evaluate fixtures/labelled/jira.csv --gold fixtures/labelled/gold.csv
+///   csirt-tagger evaluate fixtures/labelled/*.csv fixtures/labelled/rt.tsv \
+///       --gold fixtures/labelled/gold.csv --compare team-rules/
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct EvaluateArgs {
+    /// Ticket exports (CSV or TSV).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Gold labels: CSV with columns id, services (joined with `;`) and optionally primary.
+    #[arg(long, value_name = "FILE")]
+    pub gold: PathBuf,
+    /// Another rules file or directory to score on the same tickets, side by side with the
+    /// rules of --rules (or the embedded ones).
+    #[arg(long, value_name = "PATH")]
+    pub compare: Option<PathBuf>,
+    /// Output: text, csv (one row per service, then micro, macro and primary rows) or json.
+    #[arg(long, value_enum, default_value_t = EvaluateFormat::Text)]
+    pub format: EvaluateFormat,
+    /// How many misses and false alarms to show.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub worst: usize,
+    /// Rules and fallback.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// How to read the exports.
+    #[command(flatten)]
+    pub import: ImportArgs,
+}
+
+/// A gold service missed, or a service tagged wrongly, with why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Mistake {
+    /// Ticket id.
+    pub ticket: String,
+    /// The service missed or tagged wrongly.
+    pub service: String,
+    /// Whether it is the gold primary (a miss) or the predicted primary (a false alarm).
+    pub primary: bool,
+    /// The ticket's gold services and its tags, as ids.
+    pub gold: Vec<String>,
+    /// The tags.
+    pub tags: Vec<String>,
+    /// Which rules fired, or why nothing did.
+    pub why: Vec<String>,
+    /// Sort key: higher is worse.
+    #[serde(skip)]
+    pub badness: f64,
+}
+
+/// One rule set's outcome.
+#[derive(Debug, serde::Serialize)]
+pub struct Scored {
+    /// `--rules` paths, or `embedded`.
+    pub rules: String,
+    /// The figures.
+    pub report: Report,
+    /// Worst misses, worst first.
+    pub misses: Vec<Mistake>,
+    /// Worst false alarms, worst first.
+    pub false_alarms: Vec<Mistake>,
+}
+
+/// Runs `evaluate`.
+pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let options = args.import.to_options()?;
+    let rejects = args.import.rejects_writer()?;
+    let base = args.rules.load_tagger(global)?;
+    let other = match &args.compare {
+        Some(path) => {
+            let rules = RulesArgs {
+                rules: vec![path.clone()],
+                ..args.rules.clone()
+            };
+            Some(rules.load_tagger(global).context("--compare")?)
+        }
+        None => None,
+    };
+    let catalog = base.catalog();
+    let text = std::fs::read_to_string(&args.gold)
+        .with_context(|| format!("--gold {}", args.gold.display()))?;
+    let mut diags = Diagnostics::default();
+    let gold = Gold::from_csv(&text, &args.gold, catalog, &mut diags)?;
+    for d in diags.items() {
+        if d.severity == Severity::Error || !global.quiet {
+            eprintln!("{d}");
+        }
+    }
+    let mut runs: Vec<Run> = std::iter::once(&base)
+        .chain(other.as_ref())
+        .map(|t| Run {
+            tagger: t,
+            evaluator: Evaluator::new(catalog, &gold),
+            misses: Vec::new(),
+            false_alarms: Vec::new(),
+        })
+        .collect();
+    let inputs = Inputs {
+        paths: &args.inputs,
+        options: &options,
+        strict: args.import.strict,
+        rejects,
+        quiet: global.quiet,
+    };
+    read_inputs(inputs, |event| {
+        if let Event::Batch(_, tickets) = event {
+            for run in &mut runs {
+                run.batch(tickets);
+            }
+        }
+        Ok(())
+    })?;
+    let names = [
+        rules_name(&args.rules.rules),
+        rules_name(args.compare.as_slice()),
+    ];
+    let scored: Vec<Scored> = runs
+        .into_iter()
+        .zip(names)
+        .map(|(run, name)| run.finish(name, args.worst))
+        .collect();
+    let report = &scored[0].report;
+    if !global.quiet {
+        if report.without_gold > 0 {
+            eprintln!(
+                "csirt-tagger: {} ticket(s) of the input have no gold label: not scored",
+                report.without_gold
+            );
+        }
+        let missing = &report.missing_from_input;
+        if !missing.is_empty() {
+            let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+            eprintln!(
+                "csirt-tagger: warning: {} gold id(s) are in no input ({}{}); give every export \
+                 the gold file covers",
+                missing.len(),
+                shown.join(", "),
+                if missing.len() > 5 { ", ..." } else { "" }
+            );
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        EvaluateFormat::Json => {
+            let doc = serde_json::json!({
+                "schema": 1,
+                "gold": args.gold.display().to_string(),
+                "base": &scored[0],
+                "compare": scored.get(1),
+            });
+            // Through a string: a closed pipe then shows as an io::Error, which `main` ignores.
+            std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&doc)?.as_bytes())?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+        }
+        EvaluateFormat::Csv => write_csv(&mut out, &scored)?,
+        EvaluateFormat::Text => write_text(&mut out, &scored, &args.gold)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules_name(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "embedded".into();
+    }
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
+}
+
+/// One rule set being scored.
+struct Run<'a, 'g> {
+    tagger: &'a Tagger,
+    evaluator: Evaluator<'g>,
+    misses: Vec<Mistake>,
+    false_alarms: Vec<Mistake>,
+}
+
+impl Run<'_, '_> {
+    fn batch(&mut self, tickets: &[Ticket]) {
+        let tagger = self.tagger;
+        let tagged: Vec<Tagging> = tickets.par_iter().map(|t| tagger.tag(t)).collect();
+        for (ticket, tagging) in tickets.iter().zip(&tagged) {
+            if let Some(errors) = self.evaluator.record(ticket, tagging) {
+                if !errors.is_empty() {
+                    // Explained only when wrong: `explain` costs a second, detailed match.
+                    self.mistakes(ticket, tagging, &errors);
+                }
+            }
+        }
+    }
+
+    fn mistakes(&mut self, ticket: &Ticket, tagging: &Tagging, errors: &TicketErrors) {
+        let catalog = self.tagger.catalog();
+        let e = self.tagger.explain(ticket);
+        let label = self
+            .evaluator
+            .gold()
+            .get(&ticket.id)
+            .expect("only tickets with gold labels have errors");
+        let id = |s: &EntryId| catalog.entry(*s).id.clone();
+        let gold: Vec<String> = label.services.iter().map(id).collect();
+        let tags: Vec<String> = tagging.services.iter().map(|s| id(&s.service)).collect();
+        for (rank, s) in errors.misses.iter().enumerate() {
+            let primary = label.primary == Some(*s);
+            self.misses.push(Mistake {
+                ticket: ticket.id.clone(),
+                service: id(s),
+                primary,
+                gold: gold.clone(),
+                tags: tags.clone(),
+                why: why(catalog, &e, *s, false),
+                // Worst: a missed primary, then a ticket with nothing right, then gold order.
+                badness: f64::from(u8::from(primary)) * 100.0
+                    + f64::from(u8::from(tags.is_empty())) * 10.0
+                    - rank as f64,
+            });
+        }
+        for s in &errors.false_alarms {
+            let score = tagging
+                .services
+                .iter()
+                .find(|t| t.service == *s)
+                .map_or(0.0, |t| t.score);
+            let primary = tagging.primary() == Some(*s);
+            self.false_alarms.push(Mistake {
+                ticket: ticket.id.clone(),
+                service: id(s),
+                primary,
+                gold: gold.clone(),
+                tags: tags.clone(),
+                why: why(catalog, &e, *s, true),
+                // Worst: a wrong primary, then the most confident (highest score).
+                badness: f64::from(u8::from(primary)) * 1e6 + score,
+            });
+        }
+    }
+
+    fn finish(mut self, rules: String, worst: usize) -> Scored {
+        for list in [&mut self.misses, &mut self.false_alarms] {
+            list.sort_by(|a, b| b.badness.total_cmp(&a.badness));
+            list.truncate(worst);
+        }
+        Scored {
+            rules,
+            report: self.evaluator.finish(self.tagger.catalog()),
+            misses: self.misses,
+            false_alarms: self.false_alarms,
+        }
+    }
+}
+
+/// Why `service` was tagged (`tagged`) or not: its rules with hits and its score, or that no
+/// rule of it has a word in the ticket (then what the index said, if it was asked).
+fn why(catalog: &Catalog, e: &Explanation, service: EntryId, tagged: bool) -> Vec<String> {
+    let sid = &catalog.entry(service).id;
+    let mut lines: Vec<String> = e
+        .rules
+        .iter()
+        .filter(|r| &r.service == sid && (!tagged || r.outcome == Outcome::Fired))
+        .map(|r| {
+            let mut words: Vec<String> = r
+                .matches
+                .iter()
+                .map(|m| format!("{}={:?}", m.pattern, m.text))
+                .collect();
+            words.dedup();
+            let mut line = match r.outcome {
+                Outcome::Fired => format!("rule {} fired on {}", r.id, words.join(", ")),
+                Outcome::Vetoed => {
+                    let mut by: Vec<String> =
+                        r.vetoed_by.iter().map(|m| m.pattern.clone()).collect();
+                    by.dedup();
+                    format!("rule {} vetoed by none {:?}", r.id, by)
+                }
+                Outcome::Incomplete => format!(
+                    "rule {} incomplete: found {}, missing {}",
+                    r.id,
+                    words.join(", "),
+                    r.missing.join(", ")
+                ),
+            };
+            line.push_str(&format!(" ({})", r.at));
+            line
+        })
+        .collect();
+    if let Some(s) = e.services.iter().find(|s| &s.id == sid) {
+        lines.push(format!(
+            "{sid}: score {} vs threshold {}",
+            s.score, s.threshold
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(format!("no rule of {sid} has a word in this ticket"));
+    }
+    if tagged && e.source == csirt_tagger::tag::TagSource::Index {
+        lines.push("tagged by the index fallback (no rule fired)".into());
+    }
+    lines
+}

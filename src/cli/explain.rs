@@ -1,0 +1,467 @@
+//! `csirt-tagger explain`: why a ticket (or a text) gets its tags.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use csirt_tagger::import::{ImportOptions, Reader, Status, TextField, Ticket};
+use csirt_tagger::tag::{Explanation, Outcome, TagSource};
+
+use super::import_args::ImportArgs;
+use super::rules_args::RulesArgs;
+use super::term::sanitize;
+use super::GlobalArgs;
+
+/// Explain how a ticket is tagged: every rule with a hit (fired, vetoed by a `none` word, or
+/// incomplete), on which words in which field, the weights, each service's score against its
+/// threshold, and the index fallback's best services.
+///
+/// Examples:
+///   csirt-tagger explain --text "Phishing mail reported by finance, two accounts reset"
+///   csirt-tagger explain export.csv --id SEC-2103
+///   csirt-tagger explain --title "Defacement" --text "restored from backup" --format json
+///   csirt-tagger explain --rules team-rules/ --text - < ticket.txt
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ExplainArgs {
+    /// Ticket export holding the ticket (CSV or TSV; `-` reads stdin); needs --id.
+    #[arg(requires = "id", conflicts_with = "text")]
+    pub input: Option<PathBuf>,
+    /// Id of the ticket to explain, as the ticket system shows it (`SEC-123`).
+    #[arg(long, requires = "input")]
+    pub id: Option<String>,
+    /// Explain this text instead of a ticket of an export; `-` reads it from stdin.
+    #[arg(long, required_unless_present = "input")]
+    pub text: Option<String>,
+    /// A title to go with --text (rules scoped to `title` read it).
+    #[arg(long, requires = "text")]
+    pub title: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// Colour the text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Rules and fallback.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// How to read the export.
+    #[command(flatten)]
+    pub import: ImportArgs,
+}
+
+/// Formats of an explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// For people.
+    Text,
+    /// For programs (the layout is documented on `tag::Explanation`).
+    Json,
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Runs `explain`.
+pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let import = args.import.to_options()?; // options checked before any work
+    let tagger = args.rules.load_tagger(global)?;
+    let ticket = match (&args.input, &args.id, &args.text) {
+        (Some(input), Some(id), _) => find_ticket(global, input, id, &import, &args.import)?,
+        (_, _, Some(text)) => text_ticket(args.title.as_deref(), &read_text(text)?),
+        _ => anyhow::bail!("give --text TEXT, or an export and --id ID"),
+    };
+    let explanation = tagger.explain(&ticket);
+    let stdout = std::io::stdout();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        ExplainFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &explanation)?;
+            writeln!(out)?;
+        }
+        ExplainFormat::Text => write_text(&mut out, &explanation, Paint(color))?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--text -` reads the text from stdin.
+fn read_text(text: &str) -> anyhow::Result<String> {
+    if text != "-" {
+        return Ok(text.to_string());
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("--text -: reading stdin")?;
+    Ok(s)
+}
+
+/// A ticket made of a text (field `text`) and an optional title (field `title`).
+fn text_ticket(title: Option<&str>, text: &str) -> Ticket {
+    let mut texts = Vec::new();
+    for (name, value, is_title) in [("title", title.unwrap_or(""), true), ("text", text, false)] {
+        if !value.is_empty() {
+            texts.push(TextField {
+                column: texts.len(),
+                name: Arc::from(name),
+                is_title,
+                text: value.to_string(),
+            });
+        }
+    }
+    Ticket {
+        source: 0,
+        line: 0,
+        record: 1,
+        id: "<text>".into(),
+        title: title.unwrap_or("").into(),
+        texts,
+        created: None,
+        resolved: None,
+        status: Status::Unknown,
+        time_spent: None,
+        priority: None,
+        queue: None,
+        raw: Vec::new(),
+    }
+}
+
+/// Reads `input` batch by batch until the ticket `id` turns up.
+fn find_ticket(
+    global: &GlobalArgs,
+    input: &Path,
+    id: &str,
+    opts: &ImportOptions,
+    args: &ImportArgs,
+) -> anyhow::Result<Ticket> {
+    let mut reader = Reader::open(input, 0, opts)?;
+    let mut diags = args.diagnostics();
+    let (mut tickets, mut rejects) = (Vec::new(), Vec::new());
+    let mut read = 0;
+    while reader.next_batch(4096, &mut tickets, &mut rejects, &mut diags)? > 0 {
+        if let Some(i) = tickets.iter().position(|t| t.id == id) {
+            return Ok(tickets.swap_remove(i));
+        }
+        read += tickets.len();
+        tickets.clear();
+        rejects.clear();
+    }
+    if global.verbose && !diags.is_empty() {
+        eprintln!(
+            "{}: {} warning(s), {} error(s) while reading",
+            input.display(),
+            diags.warnings(),
+            diags.errors()
+        );
+    }
+    anyhow::bail!(
+        "no ticket with id `{}` in {} ({read} tickets read)",
+        sanitize(id),
+        input.display()
+    )
+}
+
+/// ANSI colours when on, plain text when off.
+#[derive(Clone, Copy, Debug)]
+struct Paint(bool);
+
+impl Paint {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn dim(self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn green(self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    fn red(self, t: &str) -> String {
+        self.paint("31", t)
+    }
+    fn yellow(self, t: &str) -> String {
+        self.paint("33", t)
+    }
+}
+
+/// A score for people: at most two decimals, no trailing zeros.
+fn num(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The explanation for people. Everything that comes from the ticket is sanitised: its text
+/// is attacker-controlled and must not drive the terminal.
+fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Result<()> {
+    let fields: Vec<String> = e
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "{}{} ({} bytes)",
+                sanitize(&f.name),
+                if f.title { ", title" } else { "" },
+                f.bytes
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} {}: {}",
+        p.bold("ticket"),
+        sanitize(&e.ticket),
+        if fields.is_empty() {
+            "no text".into()
+        } else {
+            fields.join(", ")
+        }
+    )?;
+
+    writeln!(out, "\n{}", p.bold("Rules with hits"))?;
+    if e.rules.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for r in &e.rules {
+        let outcome = match r.outcome {
+            Outcome::Fired => p.green("fired     "),
+            Outcome::Vetoed => p.red("vetoed    "),
+            Outcome::Incomplete => p.yellow("incomplete"),
+        };
+        writeln!(
+            out,
+            "  {outcome}  {} -> {}  weight {}  {}",
+            p.bold(&r.id),
+            r.target,
+            num(r.weight),
+            p.dim(&r.at)
+        )?;
+        for m in &r.matches {
+            writeln!(
+                out,
+                "      {} {:?} in {} at {}..{}: {:?}",
+                serde_plain(&m.list),
+                sanitize(&m.pattern),
+                sanitize(&m.field),
+                m.start,
+                m.end,
+                sanitize(&m.text)
+            )?;
+        }
+        for m in &r.vetoed_by {
+            let veto = format!("vetoed by none {:?}", sanitize(&m.pattern));
+            writeln!(
+                out,
+                "      {} in {} at {}..{}: {:?}",
+                p.red(&veto),
+                sanitize(&m.field),
+                m.start,
+                m.end,
+                sanitize(&m.text)
+            )?;
+        }
+        if !r.missing.is_empty() && r.outcome == Outcome::Incomplete {
+            writeln!(
+                out,
+                "      {} {}",
+                p.yellow("missing"),
+                sanitize(&r.missing.join("; "))
+            )?;
+        }
+    }
+
+    writeln!(out, "\n{}", p.bold("Services (score / threshold)"))?;
+    if e.services.is_empty() {
+        writeln!(out, "  none: no rule fired")?;
+    }
+    for s in &e.services {
+        let verdict = if s.tagged {
+            p.green("tagged")
+        } else {
+            p.yellow("below threshold")
+        };
+        let set = s
+            .threshold_at
+            .as_ref()
+            .map(|at| format!(" (threshold set at {at})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}  {}  {} / {}  {verdict}{}",
+            p.bold(&s.id),
+            s.name,
+            num(s.score),
+            num(s.threshold),
+            p.dim(&set)
+        )?;
+        writeln!(out, "      rules: {}", s.rules.join(", "))?;
+        for (id, name, score) in &s.functions {
+            writeln!(out, "      {id}  {name}  {}", num(*score))?;
+        }
+    }
+
+    if let Some(f) = &e.fallback {
+        let status = if f.used {
+            p.green("used: no rule fired")
+        } else if !e.tagging.rules.is_empty() {
+            "not used: rules fired".to_string()
+        } else {
+            p.yellow(
+                "not used: the best service is below the threshold or matches fewer than 2 words",
+            )
+        };
+        writeln!(
+            out,
+            "\n{} (threshold {}): {status}",
+            p.bold("Index fallback"),
+            num(f.threshold)
+        )?;
+        if f.candidates.is_empty() {
+            writeln!(out, "  no service matches the text")?;
+        }
+        for c in &f.candidates {
+            let matched: Vec<String> = c
+                .matched
+                .iter()
+                .map(|m| format!("{}: {}", m.field, m.words.join(", ")))
+                .collect();
+            writeln!(
+                out,
+                "  {}  {}  {}  {}",
+                p.bold(&c.id),
+                c.name,
+                num(c.score),
+                p.dim(&sanitize(&format!(
+                    "(raw {:.2}; {})",
+                    c.raw,
+                    matched.join("; ")
+                )))
+            )?;
+        }
+    } else {
+        writeln!(out, "\n{}: off (--no-fallback)", p.bold("Index fallback"))?;
+    }
+
+    let source = match e.source {
+        TagSource::Rule => "from rules",
+        TagSource::Index => "from the index",
+        TagSource::None => "none",
+    };
+    write!(out, "\n{} ({source}):", p.bold("Tags"))?;
+    if e.tags.is_empty() {
+        write!(out, " none")?;
+    }
+    for (i, tag) in e.tags.iter().enumerate() {
+        let primary = if i == 0 { "primary, " } else { "" };
+        let sep = if i == 0 { " " } else { ", " };
+        write!(
+            out,
+            "{sep}{} {} ({primary}{})",
+            p.bold(&tag.id),
+            tag.name,
+            num(tag.score)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The serde name of a unit enum value (`any`, `all`...).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use csirt_tagger::catalog::Catalog;
+    use csirt_tagger::rules::RuleSetBuilder;
+    use csirt_tagger::tag::Tagger;
+    use csirt_tagger::Diagnostics;
+
+    const RULES: &str = r#"
+        threshold = 1.0
+        [[rule]]
+        id = "defacement"
+        service = "6.4.3"
+        any = ["defaced", "hacked by"]
+        none = ["=test"]
+        [[rule]]
+        id = "restore"
+        service = "6.4"
+        all = ["restore", "backup"]
+        weight = 0.5
+        [[rule]]
+        id = "phishing"
+        service = "6.2"
+        any = ["phish*"]
+        none = ["phishing simulation"]
+    "#;
+
+    fn tagger() -> Tagger {
+        let catalog = Catalog::default_embedded();
+        let mut diags = Diagnostics::default();
+        let mut rules = RuleSetBuilder::new(&catalog);
+        rules.add_str(RULES, "team.toml".as_ref(), &mut diags);
+        let matcher = rules.build().unwrap();
+        Tagger::new(catalog, matcher).unwrap()
+    }
+
+    fn text(e: &Explanation) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, e, Paint(false)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_text_explanation_shows_hits_vetoes_and_scores() {
+        let ticket = text_ticket(
+            Some("Website defaced"),
+            "Hacked by Mr.X \x1b[31m. Restored it. Phishing simulation next week.",
+        );
+        insta::assert_snapshot!(text(&tagger().explain(&ticket)));
+    }
+
+    #[test]
+    fn the_json_explanation_has_the_documented_keys() {
+        let ticket = text_ticket(None, "site defaced, restored from backup");
+        let json = serde_json::to_value(tagger().explain(&ticket)).unwrap();
+        for key in [
+            "schema", "ticket", "fields", "rules", "services", "fallback", "source", "tags",
+        ] {
+            assert!(json.get(key).is_some(), "{key} in {json}");
+        }
+        assert_eq!(json["tags"][0]["id"], "6.4");
+        assert_eq!(json["services"][0]["score"], 1.5);
+        assert_eq!(json["rules"][0]["matches"][0]["text"], "defaced");
+    }
+
+    #[test]
+    fn colours_are_only_added_when_asked() {
+        assert_eq!(Paint(false).green("x"), "x");
+        assert_eq!(Paint(true).green("x"), "\x1b[32mx\x1b[0m");
+    }
+}

@@ -1,0 +1,385 @@
+//! `csirt-tagger report`: the workload per service, as a table, CSV, JSON, Markdown or HTML;
+//! and `report --merge`, which combines JSON reports of partial runs into one.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use csirt_tagger::catalog::{Catalog, EMBEDDED};
+use csirt_tagger::import::Status;
+use csirt_tagger::report::{self, json, Format, ReportOptions};
+use csirt_tagger::stats::{Attribution, Period, Workload, WorkloadOptions};
+
+use super::import_args::ImportArgs;
+use super::pipeline::{read_inputs, Event, Inputs};
+use super::rules_args::RulesArgs;
+use super::tag::thread_pool;
+use super::workload::{provenance, Recorder};
+use super::GlobalArgs;
+
+/// The end of `report --help`.
+const EXAMPLES: &str = "\
+The format follows the output's extension (.html, .md, .csv, .json, .txt); without -o, a table
+is printed. JSON reports of partial runs merge exactly with --merge, quantiles included: reports
+made over January and over February merge into the report of one run over both.
+
+Examples:
+  csirt-tagger report exports/*.csv -o workload.html
+  csirt-tagger report tagged.csv --attribution primary --period quarter --by queue -o q.md
+  csirt-tagger report --merge jan.json feb.json mar.json -o q1.html
+  csirt-tagger report --merge jan.json feb.json --min-count 5 -o shared.html";
+
+/// Report the workload per service: tickets, time spent, time to resolve, backlog and trends,
+/// per service, per area and per function, with the untagged tickets shown apart.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = EXAMPLES)]
+pub struct ReportArgs {
+    /// Ticket exports, or CSVs written by `tag` (their `services` columns are used as they
+    /// are); with --merge, JSON reports.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the report here (atomically); the format follows the extension.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use this format whatever the extension.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Merge JSON reports (from `report -o x.json` or `tag --report x.json`) instead of
+    /// reading exports; they must have been made with the same catalog, rules and options.
+    #[arg(long)]
+    pub merge: bool,
+    /// Write CSV and Markdown cells as they are, even those a spreadsheet would run as a
+    /// formula (by default they get a leading ').
+    #[arg(long)]
+    pub raw: bool,
+    /// Worker threads for tagging [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// How tickets are counted.
+    #[command(flatten)]
+    pub stats: StatsArgs,
+    /// Import options (for exports; ignored with --merge).
+    #[command(flatten)]
+    pub import: ImportArgs,
+    /// Rules options (for exports that are not tagged yet; ignored with --merge).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// How tickets are counted into a report; shared by `report` and `tag --report`.
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Counting")]
+pub struct StatsArgs {
+    /// Length of the trend periods [default: month].
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub period: Option<PeriodArg>,
+    /// How a ticket with several services counts: primary (its first only), split (1/k each,
+    /// so totals add up) or all (wholly toward each) [default: split].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub attribution: Option<AttributionArg>,
+    /// Only tickets created on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub since: Option<NaiveDate>,
+    /// Only tickets created on or before this day (YYYY-MM-DD); the backlog is measured at its
+    /// end [default end: the latest timestamp in the data].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub until: Option<NaiveDate>,
+    /// Only tickets in these queues (comma-separated or repeated; any case).
+    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
+    pub queue: Vec<String>,
+    /// Only tickets with these statuses (comma-separated or repeated).
+    #[arg(long, value_enum, value_name = "STATUS", value_delimiter = ',')]
+    pub status: Vec<StatusArg>,
+    /// Add a table of tickets per service and value of this export column (queue, priority,
+    /// constituency...).
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// Hide cells counting fewer than N tickets (and withhold ticket ids), for reports shared
+    /// outside the team.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_count: u64,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One row per area, service and function.
+    Csv,
+    /// Everything, mergeable with --merge.
+    Json,
+    /// Tables for a wiki.
+    Md,
+    /// One self-contained page with charts.
+    Html,
+}
+
+/// `--period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+/// `--attribution`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AttributionArg {
+    /// Only toward the primary service.
+    Primary,
+    /// Evenly among the services.
+    Split,
+    /// Wholly toward each service.
+    All,
+}
+
+/// `--status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusArg {
+    /// Not finished.
+    Open,
+    /// Resolved or closed.
+    Closed,
+    /// No status in the export.
+    Unknown,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("{e}: write the day as YYYY-MM-DD"))
+}
+
+impl StatsArgs {
+    /// The counting options for [`Workload::new`].
+    pub fn workload_options(&self) -> anyhow::Result<WorkloadOptions> {
+        if let (Some(since), Some(until)) = (self.since, self.until) {
+            if since > until {
+                bail!("--since {since} is after --until {until}: no ticket could be counted");
+            }
+        }
+        Ok(WorkloadOptions {
+            period: match self.period.unwrap_or(PeriodArg::Month) {
+                PeriodArg::Week => Period::Week,
+                PeriodArg::Month => Period::Month,
+                PeriodArg::Quarter => Period::Quarter,
+            },
+            attribution: match self.attribution.unwrap_or(AttributionArg::Split) {
+                AttributionArg::Primary => Attribution::Primary,
+                AttributionArg::Split => Attribution::Split,
+                AttributionArg::All => Attribution::All,
+            },
+            since: self.since,
+            until: self.until,
+            queues: self.queue.clone(),
+            statuses: self
+                .status
+                .iter()
+                .map(|s| match s {
+                    StatusArg::Open => Status::Open,
+                    StatusArg::Closed => Status::Closed,
+                    StatusArg::Unknown => Status::Unknown,
+                })
+                .collect(),
+            by: self.by.clone(),
+        })
+    }
+
+    /// The counting options given on the command line, as flags (for refusing them under
+    /// `--merge`, where the partial reports' own options hold).
+    fn given(&self) -> Vec<&'static str> {
+        let flags = [
+            ("--period", self.period.is_some()),
+            ("--attribution", self.attribution.is_some()),
+            ("--since", self.since.is_some()),
+            ("--until", self.until.is_some()),
+            ("--queue", !self.queue.is_empty()),
+            ("--status", !self.status.is_empty()),
+            ("--by", self.by.is_some()),
+        ];
+        flags
+            .iter()
+            .filter(|(_, given)| *given)
+            .map(|(flag, _)| *flag)
+            .collect()
+    }
+}
+
+/// The render options: the format from `--format`, else from the output's extension, else a
+/// table on stdout. Fails on an extension we cannot tell, before any work.
+pub fn report_options(
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+    stats: &StatsArgs,
+    raw: bool,
+) -> anyhow::Result<ReportOptions> {
+    let format = match (format, output) {
+        (Some(f), _) => match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+            FormatArg::Md => Format::Markdown,
+            FormatArg::Html => Format::Html,
+        },
+        (None, Some(path)) => Format::from_path(path).with_context(|| {
+            format!("-o {}: cannot tell the format from the extension; use .html, .md, .csv, .json or .txt, or --format", path.display())
+        })?,
+        (None, None) => Format::Table,
+    };
+    if let Some(dir) = output
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        if !dir.is_dir() {
+            bail!(
+                "-o {}: the directory {} does not exist",
+                output.expect("a parent implies a path").display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(ReportOptions {
+        format,
+        min_count: stats.min_count,
+        raw,
+    })
+}
+
+/// The catalog the workload was made with: the one `--catalog` names, or else the embedded
+/// catalog with the workload's fingerprint (so `--merge` of psirt-1.1 reports needs no flag).
+fn catalog_for(global: &GlobalArgs, workload: &Workload, origin: &Path) -> anyhow::Result<Catalog> {
+    let catalog = super::services::load_catalog(global)?;
+    if catalog.fingerprint() == workload.catalog {
+        return Ok(catalog);
+    }
+    for (name, _, _) in EMBEDDED {
+        let embedded = Catalog::load(name)?;
+        if embedded.fingerprint() == workload.catalog {
+            if global.verbose {
+                eprintln!(
+                    "{}: made with embedded catalog {name}; using it",
+                    origin.display()
+                );
+            }
+            return Ok(embedded);
+        }
+    }
+    report::check_catalog(workload, &catalog, &origin.display().to_string())?;
+    Ok(catalog)
+}
+
+/// Runs `report`.
+pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let options = report_options(args.format, args.output.as_deref(), &args.stats, args.raw)?;
+    if !args.merge {
+        return report_exports(global, &args, &options);
+    }
+    let given = args.stats.given();
+    if !given.is_empty() {
+        bail!(
+            "{} cannot be used with --merge: the partial reports were counted with the options \
+             recorded in them (only --min-count, --format, -o and --raw apply to a merge)",
+            given.join(", ")
+        );
+    }
+    let (workload, provenance) = json::merge_files(&args.inputs)?;
+    let catalog = catalog_for(global, &workload, &args.inputs[0])?;
+    report::write_report(
+        &workload,
+        &catalog,
+        &provenance,
+        &options,
+        args.output.as_deref(),
+    )?;
+    if !global.quiet {
+        if let Some(path) = &args.output {
+            eprintln!(
+                "wrote {} ({} tickets from {} reports)",
+                path.display(),
+                workload.counts.included,
+                args.inputs.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report INPUT...`: tags the exports (or takes the tags of CSVs written by `tag`) and counts.
+fn report_exports(
+    global: &GlobalArgs,
+    args: &ReportArgs,
+    options: &ReportOptions,
+) -> anyhow::Result<ExitCode> {
+    let workload_options = args.stats.workload_options()?;
+    let import = args.import.to_options()?;
+    let rejects = args.import.rejects_writer()?;
+    let tagger = args.rules.load_tagger(global)?;
+    let pool = thread_pool(args.threads)?;
+    let catalog = tagger.catalog();
+    let mut recorder = Recorder::new(workload_options, catalog);
+    let inputs = Inputs {
+        paths: &args.inputs,
+        options: &import,
+        strict: args.import.strict,
+        rejects,
+        quiet: global.quiet,
+    };
+    let summary = read_inputs(inputs, |event| {
+        match event {
+            Event::Start(info) => {
+                recorder.start(info)?;
+                if recorder.is_pretagged() && !global.quiet {
+                    eprintln!(
+                        "{}: written by `tag`: its services column is used as it is",
+                        info.path.display()
+                    );
+                }
+            }
+            Event::Batch(_, tickets) if recorder.is_pretagged() => {
+                for t in tickets {
+                    recorder.record_pretagged(catalog, t);
+                }
+            }
+            Event::Batch(_, tickets) => {
+                let taggings = pool.install(|| tagger.tag_all(tickets));
+                for (t, tagging) in tickets.iter().zip(&taggings) {
+                    recorder.record(catalog, t, tagging);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let inputs: Vec<(PathBuf, u64)> = args
+        .inputs
+        .iter()
+        .zip(&summary.sources)
+        .map(|(p, (_, counts))| (p.clone(), counts.tickets))
+        .collect();
+    let provenance = provenance(catalog, &args.rules, &inputs)?;
+    let workload = recorder.into_workload();
+    report::write_report(
+        &workload,
+        catalog,
+        &provenance,
+        options,
+        args.output.as_deref(),
+    )?;
+    if !global.quiet {
+        let total = summary.total();
+        eprintln!(
+            "read {} = counted {} + rejected {}{}",
+            total.read,
+            total.tickets,
+            total.rejected,
+            args.output
+                .as_ref()
+                .map(|p| format!("; wrote {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,148 @@
+//! `csirt-tagger rules`: work with rules files. `init` writes the default rules out for a team
+//! to tune; `check` (in `rules_check.rs`) and `test` (in `rules_test.rs`) judge them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use csirt_tagger::rules::DEFAULT_RULES;
+
+use super::GlobalArgs;
+
+/// Work with rules files: write the default rules out to tune them.
+///
+/// Examples:
+///   csirt-tagger rules init team-rules/
+///   csirt-tagger tag --rules team-rules/ export.csv
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct RulesCommandArgs {
+    /// What to do with rules.
+    #[command(subcommand)]
+    pub action: RulesAction,
+}
+
+/// Subcommands of `rules`.
+#[derive(Debug, clap::Subcommand)]
+pub enum RulesAction {
+    /// Write the default rules (one file per service area) into DIR, to tune and pass back
+    /// with --rules DIR. Existing files are left alone unless --force.
+    ///
+    /// Example: csirt-tagger rules init team-rules/
+    Init(InitArgs),
+    /// Run every rule's examples and counterexamples, and the test files (`tests/*.toml`
+    /// beside the rules); prints the failures with what fired, then `N passed, N failed`.
+    ///
+    /// Example: csirt-tagger rules test team-rules/
+    Test(super::rules_test::TestArgs),
+    /// Load, compile and lint the rules; report `file:line:col: error|warning: message`.
+    ///
+    /// Example: csirt-tagger rules check team-rules/
+    Check(super::rules_check::CheckArgs),
+}
+
+/// `rules init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to write the rules files into (created if missing).
+    pub dir: PathBuf,
+    /// Overwrite rules files that already exist there.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `rules`.
+pub fn run(global: &GlobalArgs, args: RulesCommandArgs) -> anyhow::Result<ExitCode> {
+    match args.action {
+        RulesAction::Init(init) => {
+            let written = write_defaults(&init.dir, init.force)?;
+            if !global.quiet {
+                let mut err = std::io::stderr().lock();
+                for path in &written {
+                    writeln!(err, "wrote {}", path.display())?;
+                }
+                writeln!(
+                    err,
+                    "tag with them: csirt-tagger tag --rules {} EXPORT.csv",
+                    init.dir.display()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesAction::Test(test) => super::rules_test::run(global, test),
+        RulesAction::Check(check) => super::rules_check::run(global, check),
+    }
+}
+
+/// Writes every default rules file into `dir`; refuses, before writing anything, when one
+/// exists and `force` is off. Returns the paths written.
+fn write_defaults(dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let targets: Vec<(PathBuf, &str)> = DEFAULT_RULES
+        .iter()
+        .map(|(name, text)| (dir.join(name), *text))
+        .collect();
+    let existing: Vec<String> = targets
+        .iter()
+        .filter(|(path, _)| path.exists())
+        .filter_map(|(path, _)| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    if !existing.is_empty() && !force {
+        anyhow::bail!(
+            "{} already {} in {}: nothing written (--force overwrites)",
+            existing.join(", "),
+            if existing.len() == 1 {
+                "exists"
+            } else {
+                "exist"
+            },
+            dir.display()
+        );
+    }
+    let mut written = Vec::new();
+    for (path, text) in targets {
+        // Through a temporary file in the same directory: a rename is atomic only within one
+        // filesystem, and a half-written rules file must never be left behind.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        tmp.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        tmp.persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_writes_every_default_file_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("team");
+        let written = write_defaults(&target, false).unwrap();
+        assert_eq!(written.len(), DEFAULT_RULES.len());
+        for (name, text) in DEFAULT_RULES {
+            assert_eq!(std::fs::read_to_string(target.join(name)).unwrap(), *text);
+        }
+        std::fs::write(target.join(DEFAULT_RULES[0].0), "# tuned\n").unwrap();
+        let err = write_defaults(&target, false).unwrap_err().to_string();
+        assert!(
+            err.contains("already exist in ")
+                && err.ends_with(": nothing written (--force overwrites)"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(target.join(DEFAULT_RULES[0].0)).unwrap(),
+            "# tuned\n"
+        );
+        write_defaults(&target, true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join(DEFAULT_RULES[0].0)).unwrap(),
+            DEFAULT_RULES[0].1
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! `RulesArgs`: which rules to tag with and whether the index may fill in, shared by every
+//! command that tags (`explain`, `tag`, `report`, `evaluate`) with `#[command(flatten)]`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use csirt_tagger::catalog::Catalog;
+use csirt_tagger::rules::{Matcher, RuleSetBuilder};
+use csirt_tagger::tag::{Fallback, Tagger};
+use csirt_tagger::{Diagnostics, Severity};
+
+use super::services::{build_index, load_catalog};
+use super::GlobalArgs;
+
+/// The catalog the embedded default rules are written for.
+const DEFAULT_RULES_CATALOG: &str = "csirt-2.1";
+
+/// Which rules to tag with, and the index fallback.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Rules")]
+pub struct RulesArgs {
+    /// Rules file, or directory of *.toml rules files (repeatable; later files may add rules
+    /// or override thresholds) [default: the rules embedded in the binary; `csirt-tagger
+    /// rules init DIR` writes them out for tuning].
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Never propose a service from the catalog index when no rule fires.
+    #[arg(long)]
+    pub no_fallback: bool,
+    /// Normalised index score needed to propose a service when no rule fires (how far the
+    /// best service stands above the others, in standard deviations; see docs/rules.md).
+    #[arg(long, value_name = "SCORE", default_value_t = Fallback::DEFAULT_THRESHOLD)]
+    pub fallback_threshold: f64,
+}
+
+impl Default for RulesArgs {
+    /// What the command line gives without these options (the fallback's threshold is not 0).
+    fn default() -> RulesArgs {
+        RulesArgs {
+            rules: Vec::new(),
+            no_fallback: false,
+            fallback_threshold: Fallback::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl RulesArgs {
+    /// Loads the catalog, the rules and (unless `--no-fallback`) the index: a ready tagger.
+    ///
+    /// Prints rule diagnostics on stderr as `file:line:col: warning: message`; fails when a
+    /// rule has an error, naming how many.
+    pub fn load_tagger(&self, global: &GlobalArgs) -> anyhow::Result<Tagger> {
+        if !(self.fallback_threshold.is_finite()) {
+            anyhow::bail!("--fallback-threshold must be a number");
+        }
+        let catalog = load_catalog(global)?;
+        let matcher = self.load_matcher(global, &catalog)?;
+        let fallback = if self.no_fallback {
+            None
+        } else {
+            let index = build_index(global, &catalog)?;
+            Some(Fallback::new(index).with_threshold(self.fallback_threshold))
+        };
+        Ok(Tagger::new(catalog, matcher)?.with_fallback(fallback))
+    }
+
+    /// Loads and compiles the rules for `catalog`: the `--rules` paths, else the embedded ones.
+    pub fn load_matcher(&self, global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<Matcher> {
+        let started = Instant::now();
+        let mut diags = Diagnostics::default();
+        let mut builder = RuleSetBuilder::new(catalog);
+        if !self.rules.is_empty() {
+            for path in &self.rules {
+                builder
+                    .add_path(path, &mut diags)
+                    .with_context(|| format!("--rules {}", path.display()))?;
+            }
+        } else if catalog.meta().short == DEFAULT_RULES_CATALOG {
+            builder.add_defaults(&mut diags);
+        } else {
+            // The default rules name CSIRT v2.1 services: keep those this catalog also has
+            // (a tailored copy keeps most), without an error for each of the others.
+            let mut unfit = Diagnostics::default();
+            builder.add_defaults(&mut unfit);
+            if unfit.errors() > 0 && !global.quiet {
+                eprintln!(
+                    "csirt-tagger: warning: the default rules are written for {DEFAULT_RULES_CATALOG}; \
+                     {} of them name services catalog {} does not have and are left out \
+                     (give --rules for this catalog)",
+                    unfit.errors(),
+                    catalog.meta().short
+                );
+            }
+        }
+        for d in diags.items() {
+            if d.severity == Severity::Error || !global.quiet {
+                eprintln!("{d}");
+            }
+        }
+        if diags.errors() > 0 {
+            anyhow::bail!(
+                "{} error(s) in the rules (see above); fix them or leave those rules out (docs/rules.md)",
+                diags.errors()
+            );
+        }
+        let matcher = builder.build()?;
+        if global.verbose {
+            let s = matcher.stats();
+            eprintln!(
+                "rules: {} rules, {} words and phrases ({} automaton patterns), {} regexes ({} gated \
+                 by literals), {:.1} MiB of automata, compiled in {:.1} ms",
+                s.rules,
+                s.words,
+                s.patterns,
+                s.regexes,
+                s.gated_regexes,
+                s.automaton_bytes as f64 / (1 << 20) as f64,
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        Ok(matcher)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        global: GlobalArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    }
+
+    #[test]
+    fn an_error_in_a_rules_file_fails_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(
+            &path,
+            "[[rule]]\nid = \"x\"\nservice = \"99.9\"\nany = [\"a\"]\n",
+        )
+        .unwrap();
+        let cmd = Cmd::parse_from([
+            "x",
+            "--quiet",
+            "--rules",
+            path.to_str().unwrap(),
+            "--no-fallback",
+        ]);
+        let err = cmd.rules.load_tagger(&cmd.global).unwrap_err().to_string();
+        assert!(err.starts_with("1 error(s) in the rules"), "{err}");
+    }
+
+    #[test]
+    fn rules_from_a_directory_tag_without_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let rule = "[[rule]]\nid = \"x\"\nservice = \"6.3\"\nany = [\"sample\"]\n";
+        std::fs::write(dir.path().join("a.toml"), rule).unwrap();
+        let cmd = Cmd::parse_from([
+            "x",
+            "--rules",
+            dir.path().to_str().unwrap(),
+            "--no-fallback",
+        ]);
+        let tagger = cmd.rules.load_tagger(&cmd.global).unwrap();
+        assert_eq!(tagger.matcher().rules().len(), 1);
+        assert!(tagger.fallback().is_none());
+    }
+
+    #[test]
+    fn a_missing_rules_path_names_the_option() {
+        let cmd = Cmd::parse_from(["x", "--rules", "/nonexistent/rules.toml"]);
+        let err = format!("{:#}", cmd.rules.load_tagger(&cmd.global).unwrap_err());
+        assert!(
+            err.starts_with("--rules /nonexistent/rules.toml: "),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! `csirt-tagger tag`: tag every ticket of one or more exports with the services it exercises.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use csirt_tagger::catalog::EntryId;
+use csirt_tagger::output::tagged::{Renderer, TaggedFormat};
+use csirt_tagger::output::AtomicFile;
+use csirt_tagger::tag::{DetailedTagging, TagSource, Tagger};
+use rayon::prelude::*;
+
+use super::import_args::ImportArgs;
+use super::pipeline::{read_inputs, Event, Inputs};
+use super::report::{report_options, StatsArgs};
+use super::rules_args::RulesArgs;
+use super::workload::{provenance, Recorder};
+use super::GlobalArgs;
+
+/// Tag every ticket of one or more exports with the services it exercises.
+///
+/// Writes every input column unchanged, then `services`, `primary_service`, `service_names`,
+/// `tag_source` and `matched_rules` (CSV, to stdout or -o FILE), or one JSON object per ticket
+/// with scores and matched words (-o FILE.jsonl). A summary goes to stderr.
+///
+/// Examples:
+///   csirt-tagger tag fixtures/exports/jira/incidents.csv -o tagged.csv
+///   csirt-tagger tag export.tsv --rules our-rules/ -o tagged.jsonl
+///   cat export.csv | csirt-tagger tag - > tagged.csv
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct TagArgs {
+    /// Ticket exports (CSV or TSV); `-` reads stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the tagged tickets (`.jsonl` for JSON lines) [default: stdout, CSV].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format, when the file name does not say it.
+    #[arg(long, value_enum)]
+    pub output_format: Option<OutputFormat>,
+    /// Keep cells that a spreadsheet would run as formulas as they are (by default a cell
+    /// starting with = + - @ gets a leading ').
+    #[arg(long)]
+    pub raw: bool,
+    /// Worker threads for tagging [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Also write the workload report to this file, in the same pass (.html, .md, .csv,
+    /// .json or .txt; see `csirt-tagger report --help`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// How tickets are counted into --report.
+    #[command(flatten)]
+    pub stats: StatsArgs,
+    /// Import options.
+    #[command(flatten)]
+    pub import: ImportArgs,
+    /// Rules options.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// Formats of the tagged output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Input columns plus tag columns.
+    Csv,
+    /// One JSON object per ticket.
+    Jsonl,
+}
+
+/// Counts over a run, for the summary.
+#[derive(Debug, Default)]
+struct Tally {
+    by_rule: u64,
+    by_index: u64,
+    untagged: u64,
+    primaries: HashMap<EntryId, u64>,
+}
+
+/// Runs `tag`.
+pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let options = args.import.to_options()?;
+    let rejects = args.import.rejects_writer()?;
+    let tagger = args.rules.load_tagger(global)?;
+    let format = match (args.output_format, &args.output) {
+        (Some(OutputFormat::Csv), _) => TaggedFormat::Csv,
+        (Some(OutputFormat::Jsonl), _) => TaggedFormat::Jsonl,
+        (None, Some(path)) => TaggedFormat::from_path(path),
+        (None, None) => TaggedFormat::Csv,
+    };
+    let pool = thread_pool(args.threads)?;
+    let report_opts = args
+        .report
+        .as_deref()
+        .map(|path| report_options(None, Some(path), &args.stats, args.raw))
+        .transpose()
+        .context("--report")?;
+    let mut recorder = match &args.report {
+        Some(_) => Some(Recorder::new(
+            args.stats.workload_options()?,
+            tagger.catalog(),
+        )),
+        None => None,
+    };
+    // Check the output is writable before any work (the temp file sits beside the target).
+    let mut file = args.output.as_ref().map(AtomicFile::create).transpose()?;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let out: &mut dyn Write = match file.as_mut() {
+        Some(f) => f,
+        None => &mut lock,
+    };
+    let output_name = args
+        .output
+        .as_ref()
+        .map_or("<stdout>".to_string(), |p| p.display().to_string());
+    let renderer = Renderer {
+        catalog: tagger.catalog(),
+        matcher: tagger.matcher(),
+        format,
+        raw: args.raw,
+    };
+    let mut first_header: Option<(PathBuf, Vec<String>)> = None;
+    let mut tally = Tally::default();
+    let inputs = Inputs {
+        paths: &args.inputs,
+        options: &options,
+        strict: args.import.strict,
+        rejects,
+        quiet: global.quiet,
+    };
+    let summary = read_inputs(inputs, |event| match event {
+        Event::Start(info) => {
+            if let Some(r) = recorder.as_mut() {
+                r.start(info)?;
+            }
+            match &first_header {
+                None => {
+                    out.write_all(&renderer.header(&info.headers)?)
+                        .with_context(|| output_name.clone())?;
+                    first_header = Some((info.path.clone(), info.headers.clone()));
+                }
+                Some((first, headers))
+                    if format == TaggedFormat::Csv && *headers != info.headers =>
+                {
+                    anyhow::bail!(
+                        "{} has other columns than {}: one CSV output needs one header; \
+                         tag them separately, or write JSON lines (-o tagged.jsonl)",
+                        info.path.display(),
+                        first.display()
+                    );
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        }
+        Event::Batch(info, tickets) => {
+            let source_name = info.path.display().to_string();
+            let detailed = format == TaggedFormat::Jsonl;
+            let rendered: Vec<(Vec<u8>, Vec<DetailedTagging>)> = pool.install(|| {
+                tickets
+                    .par_chunks(64)
+                    .map(|chunk| {
+                        let tagged: Vec<DetailedTagging> = chunk
+                            .iter()
+                            .map(|t| {
+                                if detailed {
+                                    tagger.tag_detailed(t)
+                                } else {
+                                    DetailedTagging {
+                                        tagging: tagger.tag(t),
+                                        matches: Vec::new(),
+                                    }
+                                }
+                            })
+                            .collect();
+                        let mut bytes = Vec::with_capacity(chunk.len() * 256);
+                        renderer.rows(&mut bytes, &info.headers, &source_name, chunk, &tagged)?;
+                        Ok((bytes, tagged))
+                    })
+                    .collect::<csirt_tagger::Result<_>>()
+            })?;
+            let mut tickets = tickets.iter();
+            for (bytes, tagged) in rendered {
+                out.write_all(&bytes).with_context(|| output_name.clone())?;
+                for (t, ticket) in tagged.iter().zip(tickets.by_ref()) {
+                    tally.record(t);
+                    if let Some(r) = recorder.as_mut() {
+                        r.record(tagger.catalog(), ticket, &t.tagging);
+                    }
+                }
+            }
+            Ok(())
+        }
+    })?;
+    out.flush().with_context(|| output_name.clone())?;
+    if let Some(file) = file {
+        file.commit()?;
+    }
+    if let (Some(recorder), Some(path), Some(opts)) = (recorder, &args.report, &report_opts) {
+        let inputs: Vec<(PathBuf, u64)> = args
+            .inputs
+            .iter()
+            .zip(&summary.sources)
+            .map(|(p, (_, counts))| (p.clone(), counts.tickets))
+            .collect();
+        let provenance = provenance(tagger.catalog(), &args.rules, &inputs)?;
+        csirt_tagger::report::write_report(
+            &recorder.into_workload(),
+            tagger.catalog(),
+            &provenance,
+            opts,
+            Some(path),
+        )?;
+        if !global.quiet {
+            eprintln!("wrote report {}", path.display());
+        }
+    }
+    if !global.quiet {
+        print_summary(
+            &tagger,
+            &summary.total(),
+            summary.warnings,
+            &tally,
+            started.elapsed(),
+            pool.current_num_threads(),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+impl Tally {
+    fn record(&mut self, tagged: &DetailedTagging) {
+        match tagged.tagging.source {
+            TagSource::Rule => self.by_rule += 1,
+            TagSource::Index => self.by_index += 1,
+            TagSource::None => self.untagged += 1,
+        }
+        if let Some(p) = tagged.tagging.primary() {
+            *self.primaries.entry(p).or_default() += 1;
+        }
+    }
+}
+
+/// A rayon pool of `threads` (all cores when not given).
+pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    builder
+        .build()
+        .context("could not start the worker threads")
+}
+
+fn print_summary(
+    tagger: &Tagger,
+    total: &csirt_tagger::import::Counts,
+    warnings: u64,
+    tally: &Tally,
+    elapsed: std::time::Duration,
+    threads: usize,
+) {
+    let catalog = tagger.catalog();
+    eprintln!(
+        "read {} = tagged by rule {} + tagged by index {} + untagged {} + rejected {}{}",
+        total.read,
+        tally.by_rule,
+        tally.by_index,
+        tally.untagged,
+        total.rejected,
+        if warnings > 0 {
+            format!(" ({warnings} warnings)")
+        } else {
+            String::new()
+        }
+    );
+    let mut busiest: Vec<(EntryId, u64)> = tally.primaries.iter().map(|(&k, &v)| (k, v)).collect();
+    busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if !busiest.is_empty() {
+        let tickets = total.tickets.max(1) as f64;
+        let top: Vec<String> = busiest
+            .iter()
+            .take(5)
+            .map(|(id, n)| {
+                format!(
+                    "{} {} ({n}, {:.0}%)",
+                    catalog.entry(*id).id,
+                    catalog.entry(*id).name,
+                    *n as f64 * 100.0 / tickets
+                )
+            })
+            .collect();
+        eprintln!("busiest primary services: {}", top.join("; "));
+    }
+    let secs = elapsed.as_secs_f64();
+    eprintln!(
+        "{:.2} s, {:.0} tickets/s, {:.1} MB/s on {threads} thread{}",
+        secs,
+        total.read as f64 / secs.max(1e-9),
+        total.bytes as f64 / 1e6 / secs.max(1e-9),
+        if threads == 1 { "" } else { "s" }
+    );
+}

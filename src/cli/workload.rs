@@ -1,0 +1,189 @@
+//! Counting tagged tickets into a [`Workload`], for `report` and `tag --report`.
+//!
+//! A ticket counts with the services it was tagged with now, or, when its export is a CSV
+//! that `tag` wrote (it has the `services` column and its companions), with the services
+//! written there: a team can review and correct tags in a spreadsheet and report on that.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use csirt_tagger::catalog::{Catalog, Kind};
+use csirt_tagger::import::{SourceInfo, Ticket};
+use csirt_tagger::output::tagged::TAG_COLUMNS;
+use csirt_tagger::report::{Provenance, Stamp};
+use csirt_tagger::rules::DEFAULT_RULES;
+use csirt_tagger::stats::{TicketFacts, Workload, WorkloadOptions};
+use csirt_tagger::tag::Tagging;
+
+use super::rules_args::RulesArgs;
+
+/// Counts tickets of one input after another into one workload.
+pub struct Recorder {
+    workload: Workload,
+    by: Option<String>,
+    /// Column of `--by` in the current source.
+    by_column: Option<usize>,
+    /// Column of `services` when the current source was written by `tag`.
+    tagged_column: Option<usize>,
+}
+
+impl Recorder {
+    /// An empty workload counted with `options`.
+    pub fn new(options: WorkloadOptions, catalog: &Catalog) -> Recorder {
+        Recorder {
+            by: options.by.clone(),
+            workload: Workload::new(options, catalog),
+            by_column: None,
+            tagged_column: None,
+        }
+    }
+
+    /// Prepares for the tickets of `info`: finds the `--by` column, and whether the input
+    /// already carries tags. Fails when the `--by` column is missing, naming the columns.
+    pub fn start(&mut self, info: &SourceInfo) -> anyhow::Result<()> {
+        let find = |name: &str| {
+            info.headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        self.by_column = match &self.by {
+            None => None,
+            Some(name) => Some(find(name).with_context(|| {
+                format!(
+                    "--by {name}: {} has no such column (it has: {})",
+                    info.path.display(),
+                    info.headers.join(", ")
+                )
+            })?),
+        };
+        self.tagged_column = TAG_COLUMNS
+            .iter()
+            .all(|c| find(c).is_some())
+            .then(|| find(TAG_COLUMNS[0]))
+            .flatten();
+        Ok(())
+    }
+
+    /// Whether the current input was written by `tag` (its tags are used as they are).
+    pub fn is_pretagged(&self) -> bool {
+        self.tagged_column.is_some()
+    }
+
+    /// Counts a ticket that was just tagged.
+    pub fn record(&mut self, catalog: &Catalog, ticket: &Ticket, tagging: &Tagging) {
+        let mut services = Vec::with_capacity(tagging.services.len());
+        let mut functions = Vec::new();
+        for s in &tagging.services {
+            services.push(catalog.entry(s.service).id.as_str());
+            functions.extend(
+                s.functions
+                    .iter()
+                    .map(|f| catalog.entry(f.function).id.as_str()),
+            );
+        }
+        self.count(ticket, &services, &functions);
+    }
+
+    /// Counts a ticket of an input written by `tag`, with the tags of its `services` column.
+    /// Ids the catalog does not know are left out (the report's untagged row shows the
+    /// ticket if none is left).
+    pub fn record_pretagged(&mut self, catalog: &Catalog, ticket: &Ticket) {
+        let cell = self
+            .tagged_column
+            .and_then(|c| ticket.raw.get(c))
+            .map_or("", String::as_str);
+        let mut services = Vec::new();
+        let mut functions = Vec::new();
+        for id in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let Ok(entry) = catalog.resolve(id) else {
+                continue;
+            };
+            let e = catalog.entry(entry);
+            match e.kind {
+                Kind::Service if !services.contains(&e.id.as_str()) => services.push(e.id.as_str()),
+                Kind::Function => {
+                    functions.push(e.id.as_str());
+                    // A function without its service listed still counts for the service.
+                    let service =
+                        catalog.entry(catalog.service_of(entry).expect("a function has a service"));
+                    if !services.contains(&service.id.as_str()) {
+                        services.push(service.id.as_str());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.count(ticket, &services, &functions);
+    }
+
+    fn count(&mut self, ticket: &Ticket, services: &[&str], functions: &[&str]) {
+        let by_value = self
+            .by_column
+            .and_then(|c| ticket.raw.get(c))
+            .map(String::as_str);
+        self.workload.record(&TicketFacts {
+            id: &ticket.id,
+            title: &ticket.title,
+            created: ticket.created,
+            resolved: ticket.resolved,
+            status: ticket.status,
+            time_spent: ticket.time_spent,
+            queue: ticket.queue.as_deref(),
+            by_value,
+            services,
+            functions,
+        });
+    }
+
+    /// The workload counted so far.
+    pub fn into_workload(self) -> Workload {
+        self.workload
+    }
+}
+
+/// What a report was made from: tool, catalog, rules files, inputs (with their ticket counts).
+pub fn provenance(
+    catalog: &Catalog,
+    rules: &RulesArgs,
+    inputs: &[(PathBuf, u64)],
+) -> anyhow::Result<Provenance> {
+    let mut provenance = Provenance::new(catalog);
+    provenance.rules = rules_stamps(rules)?;
+    for (path, tickets) in inputs {
+        let stamp = if path.as_os_str() == "-" {
+            Stamp::of_bytes("<stdin>", b"")
+        } else {
+            Stamp::of_file(path)?
+        };
+        provenance.inputs.push(stamp.with_tickets(*tickets));
+    }
+    Ok(provenance)
+}
+
+/// Fingerprints of the rules in use: each `--rules` file (a directory's `*.toml` files in the
+/// order they are loaded), or the embedded defaults.
+fn rules_stamps(rules: &RulesArgs) -> anyhow::Result<Vec<Stamp>> {
+    if rules.rules.is_empty() {
+        return Ok(DEFAULT_RULES
+            .iter()
+            .map(|(name, text)| Stamp::of_bytes(format!("<embedded:{name}>"), text.as_bytes()))
+            .collect());
+    }
+    let mut stamps = Vec::new();
+    for path in &rules.rules {
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| path.display().to_string())?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
+                .collect();
+            files.sort();
+            for f in files {
+                stamps.push(Stamp::of_file(&f)?);
+            }
+        } else {
+            stamps.push(Stamp::of_file(Path::new(path))?);
+        }
+    }
+    Ok(stamps)
+}

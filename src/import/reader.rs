@@ -1,0 +1,491 @@
+//! The reader: an export (file or stdin) -> batches of [`Ticket`]s, in input order.
+//!
+//! [`Reader::open`] takes every decision before the first ticket: encoding (first 1 MiB),
+//! delimiter and line endings (same bytes), header, flavour, mapping, and for each date column
+//! the order of day and month. That last one needs values, so the reader **looks ahead**: it
+//! parses up to [`LOOKAHEAD_RECORDS`] records (or [`LOOKAHEAD_BYTES`] of them) into a buffer,
+//! decides from all their dates, then emits those records first and streams the rest.
+//! Chosen over a first pass over the file because it works the same for stdin (which cannot be
+//! read twice), reads every byte once (the benchmark floor is one bare parse), and bounds memory;
+//! a thousand tickets span weeks, so a column whose dates never show a number above 12 there is
+//! one the flavour's or the locale's default reads right. A later value that contradicts the
+//! decision is reported with a hint to use `--date-format`.
+//!
+//! Memory is bounded by the look-ahead and the largest record, whatever the input's size.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use encoding_rs::UTF_8;
+
+use super::build::{Builder, Built};
+use super::date::{self, DateKind, DateOrder, DateParser, Evidence};
+use super::decode::{self, lossy, FieldDecoder, Transcoder};
+use super::duration::guess_unit;
+use super::flavour::{self, Detection, FlavourSpec, StatusMap};
+use super::info::{ColumnInfo, Counts, DateColumnInfo, DurationInfo, SourceInfo};
+use super::options::{ImportOptions, TimeUnit};
+use super::records::{RawRecord, RecordReader};
+use super::reject::Reject;
+use super::sniff::{sniff_delimiter, LineEndings};
+use super::ticket::Ticket;
+use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
+
+/// Bytes read to decide the encoding, the delimiter and the line endings.
+pub const SNIFF_BYTES: usize = 1 << 20;
+/// Bytes looked at for the delimiter and the line endings.
+pub const SNIFF_SHORT: usize = 64 << 10;
+/// Records read ahead to decide the date order of each date column.
+pub const LOOKAHEAD_RECORDS: usize = 1000;
+/// Raw bytes of look-ahead records at most.
+pub const LOOKAHEAD_BYTES: usize = 16 << 20;
+
+/// Reads one export as tickets. Not `Sync`: one reader per input, on one thread; hand its
+/// batches to other threads.
+pub struct Reader {
+    records: RecordReader,
+    builder: Builder,
+    info: SourceInfo,
+    ahead: Ahead,
+    rec: RawRecord,
+    counts: Counts,
+    done: bool,
+}
+
+impl Reader {
+    /// Opens `input` (a file, or `-` for stdin) as input number `source` and decides how to
+    /// read it (see the module docs).
+    ///
+    /// Fails when the file cannot be read, is empty, or an option names a column the header
+    /// does not have.
+    pub fn open(input: &Path, source: usize, opts: &ImportOptions) -> Result<Reader> {
+        if input.as_os_str() == "-" {
+            return Reader::from_read("<stdin>", Box::new(io::stdin()), source, opts);
+        }
+        let file = File::open(input).map_err(|e| Error::io(input, e))?;
+        Reader::from_read(input, Box::new(file), source, opts)
+    }
+
+    /// Like [`Reader::open`], from any byte stream; `path` names it in messages.
+    pub fn from_read(
+        path: impl Into<PathBuf>,
+        mut src: Box<dyn Read + Send>,
+        source: usize,
+        opts: &ImportOptions,
+    ) -> Result<Reader> {
+        let path = path.into();
+        let io_err = |e: io::Error| Error::io(&path, e);
+        // Sized once: growing a vector to 1 MiB would copy it several times.
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        (&mut src)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(io_err)?;
+        let complete = head.len() < SNIFF_BYTES;
+        let detected = decode::detect(&head, complete, opts.encoding);
+        let bom = detected.bom_len;
+        // The head becomes the record reader's first buffer: no copy for UTF-8 and single-byte
+        // inputs. UTF-16 goes through the transcoder, head first.
+        let mut records = if decode::needs_transcoding(detected.encoding) {
+            let head = Cursor::new(head.split_off(bom.min(head.len())));
+            let stream: Box<dyn Read + Send> = Box::new(head.chain(src));
+            RecordReader::new(Box::new(Transcoder::new(stream, detected.encoding)), b'\n')
+        } else {
+            RecordReader::with_head(src, head, bom, complete)
+        };
+        records.peek(SNIFF_BYTES).map_err(io_err)?;
+        let complete = records.is_eof();
+        let sample = records.buffered();
+        if sample.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(Error::invalid(
+                Location::file(&path),
+                "the file is empty: no header line",
+                "export the tickets again, with the column names on the first line",
+            ));
+        }
+        // The header and the first records are plenty for the delimiter and the line ends;
+        // the rest of the megabyte only decided the encoding.
+        let short = sample.len().min(SNIFF_SHORT);
+        let (sample, complete) = (&sample[..short], complete && short == sample.len());
+        let line_endings = LineEndings::count(sample);
+        let (delimiter, delimiter_reason) = match opts.delimiter {
+            Some(d) => (d, "--delimiter".to_string()),
+            None => sniff_delimiter(sample, complete),
+        };
+        if line_endings.is_cr_only() {
+            // csv_core ends records on a lone CR already; only line counting must follow.
+            records.set_newline(b'\r');
+        }
+        records.configure(delimiter, true);
+        let mut header = RawRecord::default();
+        if !records.read(&mut header).map_err(io_err)? {
+            return Err(Error::invalid(
+                Location::file(&path),
+                "no header line",
+                "check the file",
+            ));
+        }
+        let header_decoder = field_decoder(&detected, false, opts);
+        let headers: Vec<String> = header.iter().map(|f| header_decoder.decode(f).0).collect();
+        let detection = match opts.flavour {
+            Some(flavour) => Detection {
+                flavour,
+                forced: true,
+                matched: Vec::new(),
+                score: 0,
+                runner_up: None,
+                reason: "--flavour".into(),
+            },
+            None => flavour::detect(&headers, delimiter),
+        };
+        let spec = detection.flavour.spec();
+        let quoting = spec.quoting;
+        records.configure(delimiter, quoting);
+        records.expected = headers.len();
+        let mapping = flavour::resolve(spec, &headers, opts)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        let mut rec = RawRecord::default();
+        let ahead = read_ahead(&mut records, &mut rec).map_err(io_err)?;
+        let decoder = field_decoder(&detected, spec.windows_1252_default, opts);
+        let mut notes = Vec::new();
+        if headers.len() > 1 && headers.last().is_some_and(|h| h.trim().is_empty()) {
+            notes.push(
+                "the header ends with a delimiter (GLPI does that): its last column has no name \
+                 and is kept as pass-through"
+                    .to_string(),
+            );
+        }
+        if detected.ascii_only && spec.windows_1252_default {
+            notes.push(format!(
+                "ASCII only in the first bytes; {} exports default to windows-1252, so bytes \
+                 that are not UTF-8 further on are read as windows-1252",
+                detection.flavour
+            ));
+        }
+        let values = |col: usize| {
+            ahead
+                .iter()
+                .filter_map(move |(r, _)| r.get(col).map(|b| (r.line, lossy(b).trim().to_string())))
+        };
+        let mut columns: Vec<ColumnInfo> = headers
+            .iter()
+            .enumerate()
+            .map(|(index, name)| ColumnInfo {
+                index,
+                name: name.clone(),
+                role: mapping.role(index),
+                date: None,
+                duration: None,
+            })
+            .collect();
+        let mut dates = vec![None; headers.len()];
+        for col in mapping.date_columns() {
+            let (parser, info) = date_column(
+                spec,
+                delimiter,
+                opts,
+                values(col),
+                &mut notes,
+                &headers[col],
+            );
+            dates[col] = Some(parser);
+            columns[col].date = Some(info);
+        }
+        let mut time_unit = 60.0;
+        if let Some(col) = mapping.time_spent {
+            let (unit, reason) = match (opts.time_unit, spec.time_unit) {
+                (TimeUnit::Auto, Some(unit)) => (unit, format!("the {} unit", detection.flavour)),
+                (TimeUnit::Auto, None) => {
+                    let vals: Vec<String> = values(col).map(|(_, v)| v).collect();
+                    guess_unit(&headers[col], vals.iter().map(|s| s.as_str()))
+                }
+                (unit, _) => (unit, "--time-unit".into()),
+            };
+            time_unit = unit.seconds().unwrap_or(60.0); // `Auto` was resolved just above
+            columns[col].duration = Some(DurationInfo { unit, reason });
+        }
+        let names: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
+        let comment_columns = headers
+            .iter()
+            .map(|h| {
+                spec.comment_columns
+                    .contains(&flavour::normalize(h).as_str())
+            })
+            .collect();
+        let file_name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        );
+        let builder = Builder {
+            source,
+            path: path.clone(),
+            id_prefix: format!("{file_name}#"),
+            headers: names,
+            comment_columns,
+            formula_guard: spec.formula_guard,
+            decoder,
+            dates,
+            time_unit,
+            status: StatusMap::new(spec, &opts.closed_status),
+            delimiter,
+            quoting,
+            mapping: mapping.clone(),
+        };
+        let encoding = detected.encoding.name().to_string();
+        let info = SourceInfo {
+            path,
+            source,
+            flavour: detection.flavour,
+            detection,
+            encoding,
+            encoding_reason: detected.reason.clone(),
+            bom: bom > 0,
+            delimiter: (delimiter as char).to_string(),
+            delimiter_reason,
+            quoting,
+            line_endings: line_endings.describe(),
+            headers,
+            columns,
+            mapping,
+            notes,
+        };
+        Ok(Reader {
+            records,
+            builder,
+            info,
+            ahead,
+            rec,
+            counts: Counts::default(),
+            done: false,
+        })
+    }
+
+    /// What was decided about this input.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// What was read so far.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            bytes: self.records.consumed,
+            ..self.counts
+        }
+    }
+
+    /// Reads up to `max` records, appending tickets to `tickets` and unreadable rows to
+    /// `rejects` (each also recorded in `diags` as an error), in input order. Returns how many
+    /// records were read: 0 at the end of the input.
+    ///
+    /// Fails on an I/O error, or under `--strict` (`Diagnostics::new(true)`) at the first
+    /// problem.
+    pub fn next_batch(
+        &mut self,
+        max: usize,
+        tickets: &mut Vec<Ticket>,
+        rejects: &mut Vec<Reject>,
+        diags: &mut Diagnostics,
+    ) -> Result<usize> {
+        let mut n = 0;
+        while n < max {
+            let record = self.counts.read + 1;
+            let built = if let Some((rec, raw)) = self.ahead.pop_front() {
+                self.builder.build(&rec, &raw, record, diags)?
+            } else if self.done {
+                break;
+            } else {
+                let more = self
+                    .records
+                    .read(&mut self.rec)
+                    .map_err(|e| Error::io(&self.info.path, e))?;
+                if !more {
+                    self.done = true;
+                    break;
+                }
+                self.builder
+                    .build(&self.rec, self.records.raw(), record, diags)?
+            };
+            n += 1;
+            self.counts.read += 1;
+            match built {
+                Built::Ticket(t) => {
+                    self.counts.tickets += 1;
+                    tickets.push(t);
+                }
+                Built::Reject(r) => {
+                    self.counts.rejected += 1;
+                    diags.push(Diagnostic {
+                        severity: Severity::Error,
+                        at: Location::new(&r.path, r.line),
+                        message: format!("row rejected: {}", r.reason),
+                        hint: Some("--rejects FILE keeps such rows with their text".into()),
+                    })?;
+                    rejects.push(r);
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Reads everything left (convenient for tests and small files; streams use
+    /// [`Reader::next_batch`]).
+    pub fn read_to_end(&mut self, diags: &mut Diagnostics) -> Result<(Vec<Ticket>, Vec<Reject>)> {
+        let (mut tickets, mut rejects) = (Vec::new(), Vec::new());
+        while self.next_batch(1024, &mut tickets, &mut rejects, diags)? > 0 {}
+        Ok((tickets, rejects))
+    }
+}
+
+/// Records kept with their raw bytes until the tickets are built.
+type Ahead = VecDeque<(RawRecord, Vec<u8>)>;
+
+/// Reads up to [`LOOKAHEAD_RECORDS`] records (or [`LOOKAHEAD_BYTES`] of them), so that date
+/// orders and the time unit are decided from real values before the first ticket.
+fn read_ahead(records: &mut RecordReader, rec: &mut RawRecord) -> io::Result<Ahead> {
+    let mut ahead = VecDeque::new();
+    let mut bytes = 0;
+    while ahead.len() < LOOKAHEAD_RECORDS && bytes < LOOKAHEAD_BYTES {
+        if !records.read(rec)? {
+            break;
+        }
+        bytes += records.raw().len();
+        ahead.push_back((rec.snapshot(), records.raw().to_vec()));
+    }
+    Ok(ahead)
+}
+
+/// How fields are decoded, from the detected encoding.
+fn field_decoder(d: &decode::Detected, quiet_default: bool, opts: &ImportOptions) -> FieldDecoder {
+    if d.encoding == UTF_8 || decode::needs_transcoding(d.encoding) {
+        FieldDecoder::Utf8 {
+            quiet_fallback: quiet_default && d.ascii_only,
+            forced: opts.encoding == Some(UTF_8),
+        }
+    } else {
+        FieldDecoder::Single(d.encoding)
+    }
+}
+
+/// Decides how a date column is read, from the values looked at.
+fn date_column(
+    spec: &FlavourSpec,
+    delimiter: u8,
+    opts: &ImportOptions,
+    values: impl Iterator<Item = (u64, String)>,
+    notes: &mut Vec<String>,
+    header: &str,
+) -> (DateParser, DateColumnInfo) {
+    let values: Vec<(u64, String)> = values.filter(|(_, v)| !date::is_unset(v)).collect();
+    if let Some(format) = &opts.date_format {
+        let parser = DateParser::forced(format.clone());
+        let unreadable = values
+            .iter()
+            .filter(|(_, v)| parser.parse(v).is_err())
+            .count();
+        let info = DateColumnInfo {
+            formats: vec![DateKind::Forced],
+            order: None,
+            order_reason: None,
+            values_seen: values.len(),
+            unreadable,
+            example: values.first().map(|(_, v)| v.clone()),
+        };
+        return (parser, info);
+    }
+    let (mut day, mut month, mut sep) = (None, None, None);
+    let (mut n_day, mut n_month, mut n_ambiguous) = (0, 0, 0);
+    for (line, v) in &values {
+        match date::evidence(v) {
+            Evidence::DayFirst => {
+                n_day += 1;
+                day.get_or_insert((line, v));
+            }
+            Evidence::MonthFirst => {
+                n_month += 1;
+                month.get_or_insert((line, v));
+            }
+            Evidence::Ambiguous(s) => {
+                n_ambiguous += 1;
+                sep.get_or_insert(s);
+            }
+            Evidence::NotNumeric => {}
+        }
+    }
+    let (order, reason) = match (day, month) {
+        (Some((line, v)), None) => (
+            DateOrder::DayFirst,
+            Some(format!("`{v}` (line {line}) has a first number above 12")),
+        ),
+        (None, Some((line, v))) => (
+            DateOrder::MonthFirst,
+            Some(format!("`{v}` (line {line}) has a second number above 12")),
+        ),
+        (Some(_), Some(_)) => {
+            let order = if n_day >= n_month {
+                DateOrder::DayFirst
+            } else {
+                DateOrder::MonthFirst
+            };
+            let why = format!(
+                "conflicting: {n_day} values are day-first, {n_month} month-first; read {order} \
+                 (use --date-format)"
+            );
+            notes.push(format!("column `{header}`: {why}"));
+            (order, Some(why))
+        }
+        (None, None) if n_ambiguous > 0 => {
+            let sep = sep.unwrap_or(b'/');
+            let (order, because) = match sep {
+                b'.' => (DateOrder::DayFirst, "dates written with '.' are day-first"),
+                b'/' if delimiter == b';' => (
+                    DateOrder::DayFirst,
+                    "a ';'-delimited export comes from a day-first locale",
+                ),
+                b'/' if spec.slash_order == DateOrder::DayFirst => {
+                    (DateOrder::DayFirst, "the flavour's default")
+                }
+                b'/' => (
+                    DateOrder::MonthFirst,
+                    "'/' dates in a ','-delimited export: US style",
+                ),
+                _ => (DateOrder::DayFirst, "dd-mm-yyyy is the common dashed form"),
+            };
+            let why = format!(
+                "ambiguous: no number above 12 in {n_ambiguous} values; read {order} because {because}"
+            );
+            notes.push(format!("column `{header}`: {why}"));
+            (order, Some(why))
+        }
+        (None, None) => (spec.slash_order, None),
+    };
+    let parser = DateParser::new(order);
+    let mut kinds: Vec<(DateKind, usize)> = Vec::new();
+    let mut unreadable = 0;
+    for (_, v) in &values {
+        match parser.parse(v) {
+            Ok(Some((_, kind))) => match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((kind, 1)),
+            },
+            Ok(None) => {}
+            Err(_) => unreadable += 1,
+        }
+    }
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+    let info = DateColumnInfo {
+        formats: kinds.into_iter().map(|(k, _)| k).collect(),
+        order: reason.is_some().then_some(order),
+        order_reason: reason,
+        values_seen: values.len(),
+        unreadable,
+        example: values.first().map(|(_, v)| v.clone()),
+    };
+    (parser, info)
+}
+
+#[cfg(test)]
+#[path = "reader_tests.rs"]
+mod tests;

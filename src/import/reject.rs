@@ -1,0 +1,116 @@
+//! Rejects: rows that could not be read as tickets, kept with why, for `--rejects FILE`.
+//!
+//! A row is rejected only when nothing useful can be read from it (no delimiter at all, no id
+//! and no text, the header line repeated); a row that is merely damaged is kept as a ticket
+//! with a warning. The rejects file is CSV with the columns `file,line,reason,raw`:
+//!
+//! ```text
+//! file,line,reason,raw
+//! exports/jira.csv,57,"the header line again (were several exports concatenated?)","Summary,Issue key,..."
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// One rejected row.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Reject {
+    /// Index of the input, in the order inputs were given.
+    pub source: usize,
+    /// The input's path (`<stdin>` for standard input).
+    pub path: PathBuf,
+    /// 1-based physical line where the row starts.
+    pub line: u64,
+    /// 1-based record number, header excluded.
+    pub record: u64,
+    /// Why it was rejected.
+    pub reason: String,
+    /// The row's bytes as text (invalid UTF-8 replaced), line end removed.
+    pub raw: String,
+}
+
+/// Writes rejects as CSV (`file,line,reason,raw`), creating the file on the first call to
+/// [`RejectWriter::create`].
+pub struct RejectWriter {
+    path: PathBuf,
+    csv: csv::Writer<BufWriter<File>>,
+    written: u64,
+}
+
+impl RejectWriter {
+    /// Creates (or truncates) `path` and writes the header row.
+    ///
+    /// Fails when the file cannot be created or written.
+    pub fn create(path: &Path) -> Result<RejectWriter> {
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+        csv.write_record(["file", "line", "reason", "raw"])
+            .map_err(|e| Error::io(path, e.into()))?;
+        Ok(RejectWriter {
+            path: path.to_path_buf(),
+            csv,
+            written: 0,
+        })
+    }
+
+    /// Appends one reject.
+    pub fn write(&mut self, reject: &Reject) -> Result<()> {
+        let line = reject.line.to_string();
+        let file = reject.path.display().to_string();
+        self.csv
+            .write_record([file.as_str(), &line, &reject.reason, &reject.raw])
+            .map_err(|e| Error::io(&self.path, e.into()))?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// How many rejects were written.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Flushes the file; call it before reporting success.
+    pub fn finish(mut self) -> Result<()> {
+        self.csv.flush().map_err(|e| Error::io(&self.path, e))?;
+        let inner = self
+            .csv
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?;
+        inner
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?
+            .flush()
+            .map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_are_written_as_csv_with_their_raw_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.csv");
+        let mut w = RejectWriter::create(&path).unwrap();
+        w.write(&Reject {
+            source: 0,
+            path: "in.csv".into(),
+            line: 7,
+            record: 6,
+            reason: "no delimiter".into(),
+            raw: "a \"quoted\", line".into(),
+        })
+        .unwrap();
+        w.finish().unwrap();
+        let mut rdr = csv::Reader::from_path(&path).unwrap();
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(&rows[0][0], "in.csv");
+        assert_eq!(&rows[0][1], "7");
+        assert_eq!(&rows[0][3], "a \"quoted\", line");
+    }
+}

@@ -1,0 +1,283 @@
+//! The tagged export: every input column unchanged and in order, then the tags.
+//!
+//! CSV (the default): the input's header (Jira's repeated `Comment` columns included), then
+//! five columns named exactly
+//!
+//! | column | value |
+//! | --- | --- |
+//! | `services` | ranked tags joined with `;`: each service id, followed by the ids of its functions that fired (`6.4;6.4.2;6.5`) |
+//! | `primary_service` | the first service id, empty when untagged |
+//! | `service_names` | the name of each id of `services`, in the same order, joined with `;` |
+//! | `tag_source` | `rule`, `index` or `none` |
+//! | `matched_rules` | ids of the rules that fired, joined with `;` |
+//!
+//! JSONL (`-o file.jsonl`): one object per ticket, schema version 1:
+//!
+//! ```json
+//! {"schema":1,"source":"export.csv","line":2,"id":"SEC-1","columns":[["Summary","..."],["Labels","a"],["Labels","b"]],
+//!  "services":["6.4","6.4.2"],"primary_service":"6.4","service_names":["Mitigation and recovery","Ad hoc measures and containment"],
+//!  "tag_source":"rule","matched_rules":["6.4.isolate"],"scores":{"6.4":2.0,"6.4.2":1.0},
+//!  "matches":[{"rule":"6.4.isolate","word":"isolate","field":"Description","column":4,"start":10,"end":18,"text":"isolated"}]}
+//! ```
+//!
+//! `columns` keeps every input column as `[header, value]` pairs, so repeated headers survive;
+//! a match's `column` indexes them, its `start` and `end` are byte offsets into the field's
+//! text as read (for a Jira comment, the body after `date;author;`).
+//! Cells a spreadsheet would run as a formula are neutralised in CSV unless `raw` is set
+//! (see [`neutralize_cell`]); JSON needs no such care.
+
+use std::io::Write;
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::import::Ticket;
+use crate::output::escape::neutralize_formula;
+use crate::rules::{List, Matcher};
+use crate::tag::{DetailedTagging, TagSource, Tagging};
+
+/// Names of the columns appended to the input's, in order.
+pub const TAG_COLUMNS: [&str; 5] = [
+    "services",
+    "primary_service",
+    "service_names",
+    "tag_source",
+    "matched_rules",
+];
+
+/// The version of the JSONL record layout.
+pub const JSONL_SCHEMA: u32 = 1;
+
+/// How the tagged output is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaggedFormat {
+    /// The input's columns and the tag columns, as CSV.
+    Csv,
+    /// One JSON object per ticket, with scores and matched words.
+    Jsonl,
+}
+
+impl TaggedFormat {
+    /// `.jsonl` / `.ndjson` -> JSONL; anything else CSV.
+    pub fn from_path(path: &std::path::Path) -> TaggedFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson") => {
+                TaggedFormat::Jsonl
+            }
+            _ => TaggedFormat::Csv,
+        }
+    }
+}
+
+/// Neutralises a pass-through cell for a spreadsheet: like [`neutralize_formula`], except that
+/// a plain number (`-5`, `+3.5`) stays a number, since no spreadsheet runs it.
+pub fn neutralize_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.len() < 32 && cell.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    neutralize_formula(cell)
+}
+
+/// The five tag columns of one ticket, as text.
+pub fn tag_columns(catalog: &Catalog, matcher: &Matcher, tagging: &Tagging) -> [String; 5] {
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for s in &tagging.services {
+        let service = catalog.entry(s.service);
+        ids.push(service.id.as_str());
+        names.push(service.name.as_str());
+        for f in &s.functions {
+            let function = catalog.entry(f.function);
+            ids.push(function.id.as_str());
+            names.push(function.name.as_str());
+        }
+    }
+    let primary = tagging
+        .primary()
+        .map(|p| catalog.entry(p).id.clone())
+        .unwrap_or_default();
+    let rules: Vec<&str> = tagging
+        .rules
+        .iter()
+        .map(|&r| matcher.rule(r).id.as_str())
+        .collect();
+    [
+        ids.join(";"),
+        primary,
+        names.join(";"),
+        source_name(tagging.source).to_string(),
+        rules.join(";"),
+    ]
+}
+
+/// `rule`, `index` or `none`.
+pub fn source_name(source: TagSource) -> &'static str {
+    match source {
+        TagSource::Rule => "rule",
+        TagSource::Index => "index",
+        TagSource::None => "none",
+    }
+}
+
+/// Renders tagged tickets to bytes, one call per batch, so batches can be rendered on several
+/// threads and written in order by one.
+#[derive(Clone, Copy, Debug)]
+pub struct Renderer<'a> {
+    /// The catalog tags name.
+    pub catalog: &'a Catalog,
+    /// The rules (for their ids).
+    pub matcher: &'a Matcher,
+    /// Output format.
+    pub format: TaggedFormat,
+    /// Keep cells as they are, formulas included (`--raw`).
+    pub raw: bool,
+}
+
+impl Renderer<'_> {
+    /// The header line (CSV) or nothing (JSONL), for an input with these columns.
+    pub fn header(&self, headers: &[String]) -> Result<Vec<u8>> {
+        if self.format == TaggedFormat::Jsonl {
+            return Ok(Vec::new());
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let cells = headers.iter().map(String::as_str).chain(TAG_COLUMNS);
+        write_cells(&mut w, cells, self.raw)?;
+        w.into_inner().map_err(|e| csv_error(e.into_error().into()))
+    }
+
+    /// Appends the rows of `tickets` (tagged as `taggings`, same order) to `out`.
+    /// `source_name` names the input in JSONL records.
+    pub fn rows(
+        &self,
+        out: &mut Vec<u8>,
+        headers: &[String],
+        source_name: &str,
+        tickets: &[Ticket],
+        taggings: &[DetailedTagging],
+    ) -> Result<()> {
+        match self.format {
+            TaggedFormat::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .flexible(true)
+                    .from_writer(std::mem::take(out));
+                for (ticket, tagged) in tickets.iter().zip(taggings) {
+                    let tags = tag_columns(self.catalog, self.matcher, &tagged.tagging);
+                    // Our own columns are ids and names from the catalog; neutralising them
+                    // is harmless and keeps one path.
+                    let cells = ticket
+                        .raw
+                        .iter()
+                        .map(String::as_str)
+                        .chain(tags.iter().map(String::as_str));
+                    write_cells(&mut w, cells, self.raw)?;
+                }
+                *out = w
+                    .into_inner()
+                    .map_err(|e| csv_error(e.into_error().into()))?;
+            }
+            TaggedFormat::Jsonl => {
+                for (ticket, tagged) in tickets.iter().zip(taggings) {
+                    let value = self.json(headers, source_name, ticket, tagged);
+                    serde_json::to_writer(&mut *out, &value)
+                        .map_err(|e| Error::Usage(format!("JSON output: {e}")))?;
+                    out.push(b'\n');
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn json(
+        &self,
+        headers: &[String],
+        source_name: &str,
+        ticket: &Ticket,
+        tagged: &DetailedTagging,
+    ) -> serde_json::Value {
+        let [_, primary, _, source, _] = tag_columns(self.catalog, self.matcher, &tagged.tagging);
+        let tagging = &tagged.tagging;
+        let mut ids = Vec::new();
+        let mut names = Vec::new();
+        let mut scores = serde_json::Map::new();
+        for s in &tagging.services {
+            let e = self.catalog.entry(s.service);
+            ids.push(e.id.clone());
+            names.push(e.name.clone());
+            scores.insert(e.id.clone(), s.score.into());
+            for f in &s.functions {
+                let e = self.catalog.entry(f.function);
+                ids.push(e.id.clone());
+                names.push(e.name.clone());
+                scores.insert(e.id.clone(), f.score.into());
+            }
+        }
+        let columns: Vec<[&str; 2]> = headers
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat(""))
+            .zip(&ticket.raw)
+            .map(|(h, v)| [h, v.as_str()])
+            .collect();
+        let matches: Vec<serde_json::Value> = tagged
+            .matches
+            .iter()
+            .filter_map(|m| {
+                let rule = self.matcher.rule(m.rule);
+                let field = ticket.texts.get(m.field)?;
+                let list = match m.list {
+                    List::Any => &rule.any,
+                    List::All => &rule.all,
+                    List::None => &rule.none,
+                    List::Regex => &rule.regex,
+                };
+                let word = list.get(m.index).map_or("", |w| w.value.as_str());
+                Some(serde_json::json!({
+                    "rule": rule.id, "word": word, "field": &*field.name, "column": field.column,
+                    "start": m.start, "end": m.end, "text": field.text.get(m.start..m.end).unwrap_or(""),
+                }))
+            })
+            .collect();
+        serde_json::json!({
+            "schema": JSONL_SCHEMA,
+            "source": source_name,
+            "line": ticket.line,
+            "id": ticket.id,
+            "columns": columns,
+            "services": ids,
+            "primary_service": if primary.is_empty() { serde_json::Value::Null } else { primary.into() },
+            "service_names": names,
+            "tag_source": source,
+            "matched_rules": tagging.rules.iter().map(|&r| self.matcher.rule(r).id.clone()).collect::<Vec<_>>(),
+            "scores": scores,
+            "matches": matches,
+        })
+    }
+}
+
+/// Writes one record, each cell neutralised unless `raw`.
+fn write_cells<'c, W: Write>(
+    w: &mut csv::Writer<W>,
+    cells: impl Iterator<Item = &'c str>,
+    raw: bool,
+) -> Result<()> {
+    for cell in cells {
+        let cell = if raw {
+            std::borrow::Cow::Borrowed(cell)
+        } else {
+            neutralize_cell(cell)
+        };
+        w.write_field(cell.as_bytes()).map_err(csv_error)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(csv_error)
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io("<output>", io),
+        other => Error::Usage(format!("CSV output: {other:?}")),
+    }
+}
+
+/// Writes bytes to the output, mapping failures to an error that names it.
+pub fn write_all(out: &mut dyn Write, bytes: &[u8], name: &str) -> Result<()> {
+    out.write_all(bytes).map_err(|e| Error::io(name, e))
+}

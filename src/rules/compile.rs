@@ -1,0 +1,496 @@
+//! [`RuleSetBuilder`]: collects rules files, checks each rule, and builds the [`Matcher`].
+//!
+//! Checks that need more than one rule (duplicate ids), the compiler (patterns, regexes) or the
+//! limits happen here; a rule that fails any of them is reported and left out, and the others
+//! are kept. `build` then deduplicates words across rules, so a word used by fifty rules is
+//! searched once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::automaton::Automaton;
+use super::load::{load_file, Located, Rule};
+use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
+use super::pattern::Pattern;
+use super::regex_filter::{required_literals, DualRegex, DualRegexSet};
+use super::scan::KeyFilter;
+use super::DEFAULT_RULES;
+use crate::catalog::{Catalog, EntryId};
+use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
+
+/// Bounds on what a rule set may cost; every one configurable, every one reported clearly.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Most rules kept; the ones after are reported and left out.
+    pub max_rules: usize,
+    /// Most automaton patterns one word or phrase may expand to (its words' inflections
+    /// multiply; only long phrases of words with irregular keys come near).
+    pub max_patterns_per_word: usize,
+    /// Compiled size limit of each regex, in bytes (regex's `size_limit`).
+    pub regex_size_limit: usize,
+    /// Compiled size limit of the set of every regex, in bytes.
+    pub regex_set_size_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_rules: 20_000,
+            max_patterns_per_word: 256,
+            regex_size_limit: 1 << 20,
+            regex_set_size_limit: 64 << 20,
+        }
+    }
+}
+
+/// A rule that passed every check, with its parsed words.
+struct Checked {
+    rule: Rule,
+    /// The rule's regexes, compiled when checked (compiling is the costly part of loading).
+    regex: Vec<DualRegex>,
+    any: Vec<Pattern>,
+    all: Vec<Pattern>,
+    none: Vec<Pattern>,
+    scope: Scope,
+}
+
+/// Collects rules from files and builds one [`Matcher`]. Bad rules become error diagnostics.
+pub struct RuleSetBuilder<'c> {
+    catalog: &'c Catalog,
+    limits: Limits,
+    rules: Vec<Checked>,
+    ids: HashMap<String, Location>,
+    /// Threshold settings in the order met; the last one for a service wins.
+    thresholds: Vec<(EntryId, Located<f64>)>,
+    over_limit: bool,
+}
+
+impl<'c> RuleSetBuilder<'c> {
+    /// An empty rule set for `catalog`: rules name its services.
+    pub fn new(catalog: &'c Catalog) -> RuleSetBuilder<'c> {
+        RuleSetBuilder {
+            catalog,
+            limits: Limits::default(),
+            rules: Vec::new(),
+            ids: HashMap::new(),
+            thresholds: Vec::new(),
+            over_limit: false,
+        }
+    }
+
+    /// Sets the limits (before adding rules).
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Number of rules kept so far.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether no rule was kept.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Adds the default rules embedded in the binary (`rules/*.toml` at build time).
+    pub fn add_defaults(&mut self, diags: &mut Diagnostics) -> &mut Self {
+        for (name, text) in DEFAULT_RULES {
+            self.add_str(text, Path::new(&format!("<embedded:rules/{name}>")), diags);
+        }
+        self
+    }
+
+    /// Adds a rules file, or every `*.toml` file of a directory in name order.
+    ///
+    /// Fails only when the path cannot be read; problems inside files are diagnostics.
+    pub fn add_path(&mut self, path: &Path, diags: &mut Diagnostics) -> Result<&mut Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if !meta.is_dir() {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            return Ok(self.add_str(&text, path, diags));
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(path, e))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            diags.push(Diagnostic {
+                severity: Severity::Warning,
+                at: Location::file(path),
+                message: "no *.toml rules file in this directory".into(),
+                hint: Some("`csirt-tagger rules init DIR` writes the default rules there".into()),
+            })?;
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+            self.add_str(&text, &file, diags);
+        }
+        Ok(self)
+    }
+
+    /// Adds the rules of one file's text; `origin` names it in messages.
+    pub fn add_str(&mut self, text: &str, origin: &Path, diags: &mut Diagnostics) -> &mut Self {
+        // This file's problems are gathered apart, then reported in file order.
+        let mut found = Diagnostics::default();
+        let file = load_file(text, origin, self.catalog, &mut found);
+        let mut services: Vec<EntryId> = Vec::new();
+        for rule in file.rules {
+            let service = rule.service;
+            if self.check(rule, &mut found) && !services.contains(&service) {
+                services.push(service);
+            }
+        }
+        let mut found = found.drain();
+        found.sort_by_key(|d| (d.at.line, d.at.column));
+        diags_extend(diags, found);
+        if let Some(default) = file.threshold {
+            self.thresholds
+                .extend(services.into_iter().map(|s| (s, default.clone())));
+        }
+        self.thresholds.extend(file.thresholds);
+        self
+    }
+
+    /// Checks a rule against the others, the compiler and the limits; keeps it if it passes.
+    fn check(&mut self, rule: Rule, diags: &mut Diagnostics) -> bool {
+        let mut errors: Vec<Diagnostic> = Vec::new();
+        let mut error = |at: &Location, message: String, hint: Option<&str>| {
+            errors.push(Diagnostic {
+                severity: Severity::Error,
+                at: at.clone(),
+                message,
+                hint: hint.map(str::to_string),
+            })
+        };
+        let id = &rule.id;
+        if self.rules.len() >= self.limits.max_rules {
+            if !self.over_limit {
+                let msg = format!(
+                    "more than {} rules: this one and the rest are left out",
+                    self.limits.max_rules
+                );
+                error(
+                    &rule.at,
+                    msg,
+                    Some("raise the limit (Limits::max_rules) or merge rules"),
+                );
+                self.over_limit = true;
+            }
+            diags_extend(diags, errors);
+            return false;
+        }
+        if let Some(first) = self.ids.get(id) {
+            error(
+                &rule.at,
+                format!("rule id `{id}` is already used at {first}"),
+                Some("rule ids must be unique across every rules file"),
+            );
+        }
+        let max = self.limits.max_patterns_per_word;
+        let mut parse = |list: &str, words: &[Located<String>]| -> Vec<Pattern> {
+            let mut out = Vec::new();
+            for w in words {
+                match Pattern::parse(&w.value).and_then(|p| match p.automaton_patterns(max) {
+                    Ok(_) => Ok(p),
+                    Err(n) => Err(format!(
+                        "expands to {n} automaton patterns (limit {max}); shorten the phrase"
+                    )),
+                }) {
+                    Ok(p) => out.push(p),
+                    Err(msg) => error(
+                        &w.at,
+                        format!("rule {id}: {list} `{}`: {msg}", w.value),
+                        None,
+                    ),
+                }
+            }
+            out
+        };
+        let any = parse("any", &rule.any);
+        let all = parse("all", &rule.all);
+        let none = parse("none", &rule.none);
+        let mut regex = Vec::with_capacity(rule.regex.len());
+        for r in &rule.regex {
+            match DualRegex::new(&r.value, self.limits.regex_size_limit) {
+                Ok(compiled) => regex.push(compiled),
+                Err(e) => error(
+                    &r.at,
+                    format!("rule {id}: invalid regex: {e}"),
+                    Some("regexes use Rust regex syntax: https://docs.rs/regex"),
+                ),
+            }
+        }
+        let mut scope = Scope {
+            title: false,
+            text: false,
+            columns: Vec::new(),
+        };
+        for f in &rule.fields {
+            let name = f.value.trim();
+            match name.to_lowercase().as_str() {
+                "" => error(&f.at, format!("rule {id}: an empty field name"), None),
+                "title" => scope.title = true,
+                "text" => scope.text = true,
+                lower => {
+                    let column = lower
+                        .strip_prefix("column:")
+                        .unwrap_or(lower)
+                        .trim()
+                        .to_string();
+                    scope.columns.push(column);
+                }
+            }
+        }
+        if rule.fields.is_empty() {
+            scope = Scope::ALL;
+        }
+        if !errors.is_empty() {
+            diags_extend(diags, errors);
+            return false;
+        }
+        self.ids.insert(id.clone(), rule.at.clone());
+        self.rules.push(Checked {
+            rule,
+            regex,
+            any,
+            all,
+            none,
+            scope,
+        });
+        true
+    }
+
+    /// Compiles every kept rule into one [`Matcher`].
+    ///
+    /// Fails when the automaton or the regex set cannot be built (a size limit), or when the
+    /// rules use more than 63 different `fields` lists.
+    pub fn build(self) -> Result<Matcher> {
+        let whole = || Location::file("<rules>");
+        let mut scopes: Vec<Scope> = vec![Scope::ALL];
+        let mut terms: Vec<Term> = Vec::new();
+        let mut word_terms: HashMap<Pattern, u32> = HashMap::new();
+        let mut regex_ids: HashMap<String, u32> = HashMap::new();
+        let mut regex_sources: Vec<String> = Vec::new();
+        let mut regex_compiled: Vec<DualRegex> = Vec::new();
+        let mut term_rules: Vec<Vec<u32>> = Vec::new();
+        let mut compiled = Vec::with_capacity(self.rules.len());
+        let mut rules = Vec::with_capacity(self.rules.len());
+        for (r, checked) in self.rules.into_iter().enumerate() {
+            let scope = match scopes.iter().position(|s| *s == checked.scope) {
+                Some(i) => i,
+                None if scopes.len() < 64 => {
+                    scopes.push(checked.scope.clone());
+                    scopes.len() - 1
+                }
+                None => {
+                    return Err(Error::invalid(
+                        checked.rule.at,
+                        "more than 63 different `fields` lists",
+                        "rules with the same fields share a list: use fewer combinations",
+                    ))
+                }
+            };
+            let mut word = |p: &Pattern, candidate: bool| -> u32 {
+                let t = *word_terms.entry(p.clone()).or_insert_with(|| {
+                    terms.push(Term::Words(p.checks().into()));
+                    term_rules.push(Vec::new());
+                    terms.len() as u32 - 1
+                });
+                if candidate && term_rules[t as usize].last() != Some(&(r as u32)) {
+                    term_rules[t as usize].push(r as u32);
+                }
+                t
+            };
+            let mut any: Vec<u32> = checked.any.iter().map(|p| word(p, true)).collect();
+            let all: Vec<u32> = checked.all.iter().map(|p| word(p, true)).collect();
+            let none: Vec<u32> = checked.none.iter().map(|p| word(p, false)).collect();
+            for (source, compiled) in checked
+                .rule
+                .regex
+                .iter()
+                .map(|r| &r.value)
+                .zip(&checked.regex)
+            {
+                let t = *regex_ids.entry(source.clone()).or_insert_with(|| {
+                    terms.push(Term::Regex(regex_sources.len() as u32));
+                    regex_sources.push(source.clone());
+                    regex_compiled.push(compiled.clone());
+                    term_rules.push(Vec::new());
+                    terms.len() as u32 - 1
+                });
+                if term_rules[t as usize].last() != Some(&(r as u32)) {
+                    term_rules[t as usize].push(r as u32);
+                }
+                any.push(t);
+            }
+            compiled.push(CompiledRule {
+                any: any.into(),
+                all: all.into(),
+                none: none.into(),
+                scope: scope as u8,
+            });
+            rules.push(checked.rule);
+        }
+
+        // One automaton pattern may stand for several terms (`scan` and `=scanning` share
+        // ` scan `): patterns are deduplicated and each lists the terms to verify.
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut pattern_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut pattern_terms: Vec<Vec<u32>> = Vec::new();
+        let mut by_term: Vec<(&Pattern, u32)> = word_terms.iter().map(|(p, &t)| (p, t)).collect();
+        by_term.sort_by_key(|&(_, t)| t); // deterministic pattern numbering
+        for (pattern, term) in by_term {
+            let keys = pattern
+                .automaton_patterns(usize::MAX)
+                .expect("checked against the limit when the rule was added");
+            for key in keys {
+                let id = *pattern_ids.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    pattern_terms.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if !pattern_terms[id].contains(&term) {
+                    pattern_terms[id].push(term);
+                }
+            }
+        }
+        let key_filter = KeyFilter::from_patterns(&patterns);
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(Automaton::build(&patterns, false).map_err(|e| {
+                Error::invalid(
+                    whole(),
+                    format!("the word automaton could not be built: {e}"),
+                    "use fewer or shorter words",
+                )
+            })?)
+        };
+        let regexes = compile_regexes(&regex_sources, regex_compiled, &self.limits)?;
+        let mut regex_term_ids = vec![0; regex_sources.len()];
+        for (t, term) in terms.iter().enumerate() {
+            if let Term::Regex(i) = term {
+                regex_term_ids[*i as usize] = t as u32;
+            }
+        }
+
+        let mut thresholds: Vec<(f64, Option<Location>)> =
+            vec![(1.0, None); self.catalog.entries().len()];
+        for (service, t) in self.thresholds {
+            thresholds[service.index()] = (t.value, Some(t.at));
+        }
+        Ok(Matcher {
+            rules,
+            compiled,
+            terms,
+            automaton,
+            automaton_terms: Csr::from_lists(&pattern_terms),
+            key_filter,
+            regexes: regexes.regexes,
+            regex_terms: regex_term_ids,
+            literals: regexes.literals,
+            literal_regexes: regexes.literal_regexes,
+            regex_gates: regexes.gates,
+            unfiltered: regexes.unfiltered,
+            unfiltered_regexes: regexes.unfiltered_regexes,
+            term_rules: Csr::from_lists(&term_rules),
+            scopes,
+            thresholds,
+            catalog_fingerprint: self.catalog.fingerprint().to_string(),
+        })
+    }
+}
+
+/// The regexes compiled, with the literals that gate them and the set of the others.
+struct CompiledRegexes {
+    regexes: Vec<DualRegex>,
+    literals: Option<Automaton>,
+    literal_regexes: Csr,
+    gates: Vec<Vec<Box<[u32]>>>,
+    unfiltered: Option<DualRegexSet>,
+    unfiltered_regexes: Vec<u32>,
+}
+
+fn compile_regexes(
+    sources: &[String],
+    regexes: Vec<DualRegex>,
+    limits: &Limits,
+) -> Result<CompiledRegexes> {
+    let whole = || Location::file("<rules>");
+    let mut literals: Vec<String> = Vec::new();
+    let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+    let mut gates: Vec<Vec<Box<[u32]>>> = Vec::with_capacity(sources.len());
+    let mut unfiltered_regexes: Vec<u32> = Vec::new();
+    for (r, source) in sources.iter().enumerate() {
+        let Some(sets) = required_literals(source) else {
+            unfiltered_regexes.push(r as u32);
+            gates.push(Vec::new());
+            continue;
+        };
+        let mut gate = Vec::with_capacity(sets.len());
+        for (k, set) in sets.into_iter().enumerate() {
+            let mut ids = Vec::with_capacity(set.len());
+            for lit in set {
+                let i = literals.iter().position(|l| *l == lit).unwrap_or_else(|| {
+                    literals.push(lit);
+                    literal_regexes.push(Vec::new());
+                    literals.len() - 1
+                });
+                // The first (most selective) set proposes the regex; the others confirm.
+                if k == 0 && literal_regexes[i].last() != Some(&(r as u32)) {
+                    literal_regexes[i].push(r as u32);
+                }
+                ids.push(i as u32);
+            }
+            gate.push(ids.into_boxed_slice());
+        }
+        gates.push(gate);
+    }
+    let literal_automaton = if literals.is_empty() {
+        None
+    } else {
+        Some(Automaton::build(&literals, true).map_err(|e| {
+            Error::invalid(
+                whole(),
+                format!("the regex literals automaton could not be built: {e}"),
+                "use fewer regexes",
+            )
+        })?)
+    };
+    let unfiltered = if unfiltered_regexes.is_empty() {
+        None
+    } else {
+        let set = DualRegexSet::new(
+            unfiltered_regexes
+                .iter()
+                .map(|&r| sources[r as usize].as_str()),
+            limits.regex_set_size_limit,
+        )
+        .map_err(|e| {
+            Error::invalid(
+                whole(),
+                format!("the regexes together are too big: {e}"),
+                "use fewer or simpler regexes, or raise Limits::regex_set_size_limit",
+            )
+        })?;
+        Some(set)
+    };
+    Ok(CompiledRegexes {
+        regexes,
+        literals: literal_automaton,
+        literal_regexes: Csr::from_lists(&literal_regexes),
+        gates,
+        unfiltered,
+        unfiltered_regexes,
+    })
+}
+
+fn diags_extend(diags: &mut Diagnostics, errors: Vec<Diagnostic>) {
+    for e in errors {
+        diags.record(e);
+    }
+}

@@ -1,0 +1,539 @@
+//! The compiled rules: one automaton over word keys, regexes gated by their literals, and the
+//! rules' boolean logic evaluated on which terms were hit in which fields.
+//!
+//! Per field: normalise once (ASCII fields are read as they are), cut the text into words and
+//! write each word's key (see `inflect`, `scan`) into a buffer ` key key key `, walk the word
+//! automaton once over it with overlapping semantics (so `reverse engineering` and
+//! `engineering` are both found), and verify each candidate against the exact word forms.
+//! Then regexes: the literal automaton finds which regexes can match (see `regex_filter`),
+//! those run, and the regexes without literals run as one `RegexSet`.
+//! A hit sets, for its term, the bits of the field scopes the field belongs to. The rules
+//! touched by a hit are then evaluated: work grows with the hits, not with the number of rules.
+//! Nothing is allocated per ticket once the [`Scratch`] buffers have grown.
+
+use super::automaton::Automaton;
+use super::load::Rule;
+use super::normalize::{normalize_into, to_original, Seg};
+use super::pattern::WordCheck;
+use super::regex_filter::{DualRegex, DualRegexSet};
+use super::scan::{tokenize, KeyFilter, Token};
+use crate::catalog::EntryId;
+use crate::error::Location;
+use crate::import::TextField;
+
+/// Index of a rule in its [`Matcher`], in load order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct RuleId(pub u32);
+
+impl RuleId {
+    /// The index as a `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Fields longer than this are read up to it (offsets are kept as `u32`).
+const MAX_FIELD_BYTES: usize = u32::MAX as usize - 1;
+
+/// Lists of `u32` in one allocation: `get(i)` is the i-th list.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Csr {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    pub fn from_lists(lists: &[Vec<u32>]) -> Csr {
+        let mut csr = Csr::default();
+        csr.starts.push(0);
+        for list in lists {
+            csr.items.extend_from_slice(list);
+            csr.starts.push(csr.items.len() as u32);
+        }
+        csr
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> &[u32] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
+/// What a term is: a word or phrase (one check per word), or a regex of the set.
+#[derive(Clone, Debug)]
+pub(super) enum Term {
+    Words(Box<[WordCheck]>),
+    Regex(u32),
+}
+
+/// Which fields a rule reads. Scope 0 is every field.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Scope {
+    pub title: bool,
+    pub text: bool,
+    /// Column names, lower case.
+    pub columns: Vec<String>,
+}
+
+impl Scope {
+    pub const ALL: Scope = Scope {
+        title: true,
+        text: true,
+        columns: Vec::new(),
+    };
+
+    fn contains(&self, name: &str, is_title: bool) -> bool {
+        (if is_title { self.title } else { self.text })
+            || self.columns.iter().any(|c| {
+                c.eq_ignore_ascii_case(name) || (!name.is_ascii() && name.to_lowercase() == *c)
+            })
+    }
+}
+
+/// A rule reduced to term ids; `any` holds the rule's `any` words, then its regexes.
+#[derive(Clone, Debug)]
+pub(super) struct CompiledRule {
+    pub any: Box<[u32]>,
+    pub all: Box<[u32]>,
+    pub none: Box<[u32]>,
+    pub scope: u8,
+}
+
+/// Every loaded rule compiled for matching. Immutable, `Send + Sync`: build once, share by
+/// reference across threads, each with its own [`Scratch`].
+#[derive(Debug)]
+pub struct Matcher {
+    pub(super) rules: Vec<Rule>,
+    pub(super) compiled: Vec<CompiledRule>,
+    pub(super) terms: Vec<Term>,
+    pub(super) automaton: Option<Automaton>,
+    pub(super) automaton_terms: Csr,
+    /// The keys the automaton's patterns use, to blank the other words (see `scan`).
+    pub(super) key_filter: KeyFilter,
+    /// Every regex, and the term of each.
+    pub(super) regexes: Vec<DualRegex>,
+    pub(super) regex_terms: Vec<u32>,
+    /// Literals that gate regexes (see `regex_filter`), the regexes each one proposes, and
+    /// per regex the literal sets that must all be met (one literal of each).
+    pub(super) literals: Option<Automaton>,
+    pub(super) literal_regexes: Csr,
+    pub(super) regex_gates: Vec<Vec<Box<[u32]>>>,
+    /// The regexes without literals, as one set read on every field, and their indices.
+    pub(super) unfiltered: Option<DualRegexSet>,
+    pub(super) unfiltered_regexes: Vec<u32>,
+    pub(super) term_rules: Csr,
+    pub(super) scopes: Vec<Scope>,
+    /// Per catalog entry: threshold, and where it was set (None: the default).
+    pub(super) thresholds: Vec<(f64, Option<Location>)>,
+    pub(super) catalog_fingerprint: String,
+}
+
+/// What a compiled rule set holds (for `--verbose`, `rules check` and benchmarks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatcherStats {
+    /// Rules.
+    pub rules: usize,
+    /// Distinct words and phrases.
+    pub words: usize,
+    /// Distinct regexes.
+    pub regexes: usize,
+    /// Regexes that only run on fields holding one of their literals.
+    pub gated_regexes: usize,
+    /// Patterns of the word automaton (words times their inflections' keys).
+    pub patterns: usize,
+    /// Memory of the automata, in bytes.
+    pub automaton_bytes: usize,
+}
+
+/// Per-thread buffers for [`Matcher::find`]; reused from ticket to ticket.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    norm: String,
+    segs: Vec<Seg>,
+    key: Vec<u8>,
+    tokens: Vec<Token>,
+    term_mask: Vec<u64>,
+    touched: Vec<u32>,
+    regex_seen: Vec<bool>,
+    regex_candidates: Vec<u32>,
+    literal_found: Vec<bool>,
+    literal_touched: Vec<u32>,
+    rule_seen: Vec<bool>,
+    candidates: Vec<u32>,
+    fired: Vec<RuleId>,
+    vetoed: Vec<RuleId>,
+    partial: Vec<RuleId>,
+    field_masks: Vec<u64>,
+    hits: Vec<Hit>,
+}
+
+/// Where a term was found, for details and `explain`: byte offsets into the original text of
+/// field `field` (an index into the fields given to [`Matcher::find`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    term: u32,
+    /// Index of the field.
+    pub field: usize,
+    /// Start, in bytes of the field's original text.
+    pub start: usize,
+    /// End (exclusive), in bytes of the field's original text.
+    pub end: usize,
+}
+
+impl Matcher {
+    /// Every rule, in load order; a [`RuleId`] indexes it.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// One rule.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.index()]
+    }
+
+    /// The threshold of a service, and where it was set (`None`: the default, 1.0).
+    pub fn threshold(&self, service: EntryId) -> (f64, Option<&Location>) {
+        let (t, at) = &self.thresholds[service.index()];
+        (*t, at.as_ref())
+    }
+
+    /// The fingerprint of the catalog the rules were resolved against.
+    pub fn catalog_fingerprint(&self) -> &str {
+        &self.catalog_fingerprint
+    }
+
+    /// What the compiled rule set holds.
+    pub fn stats(&self) -> MatcherStats {
+        let regexes = self.regexes.len();
+        MatcherStats {
+            rules: self.rules.len(),
+            words: self.terms.len() - regexes,
+            regexes,
+            gated_regexes: regexes - self.unfiltered_regexes.len(),
+            patterns: self.automaton.as_ref().map_or(0, |a| a.patterns_len()),
+            automaton_bytes: [&self.automaton, &self.literals]
+                .iter()
+                .filter_map(|a| a.as_ref())
+                .map(|a| a.memory_usage())
+                .sum(),
+        }
+    }
+
+    /// Finds which rules fire on a ticket's fields. `detail` also records every hit's
+    /// position (slower; for JSONL details and `explain`).
+    pub fn find<'a>(
+        &'a self,
+        fields: &[TextField],
+        scratch: &'a mut Scratch,
+        detail: bool,
+    ) -> Found<'a> {
+        self.reset(scratch);
+        for (i, field) in fields.iter().enumerate() {
+            let mask = self.field_mask(&field.name, field.is_title);
+            scratch.field_masks.push(mask);
+            self.scan(i, &field.text, mask, scratch, detail);
+        }
+        self.evaluate(scratch);
+        Found {
+            matcher: self,
+            scratch,
+        }
+    }
+
+    /// Finds which rules fire on one text read as a field of every scope (how rule examples
+    /// are checked: an example is a text of a field the rule reads).
+    pub fn find_in_text<'a>(
+        &'a self,
+        text: &str,
+        scratch: &'a mut Scratch,
+        detail: bool,
+    ) -> Found<'a> {
+        self.reset(scratch);
+        scratch.field_masks.push(u64::MAX);
+        self.scan(0, text, u64::MAX, scratch, detail);
+        self.evaluate(scratch);
+        Found {
+            matcher: self,
+            scratch,
+        }
+    }
+
+    fn field_mask(&self, name: &str, is_title: bool) -> u64 {
+        let mut mask = 1; // scope 0: every field
+        for (i, scope) in self.scopes.iter().enumerate().skip(1) {
+            if scope.contains(name, is_title) {
+                mask |= 1 << i;
+            }
+        }
+        mask
+    }
+
+    fn reset(&self, s: &mut Scratch) {
+        for &t in &s.touched {
+            s.term_mask[t as usize] = 0;
+        }
+        s.touched.clear();
+        if s.term_mask.len() < self.terms.len() {
+            s.term_mask.resize(self.terms.len(), 0);
+        }
+        if s.regex_seen.len() < self.regexes.len() {
+            s.regex_seen.resize(self.regexes.len(), false);
+        }
+        let literals = self.literals.as_ref().map_or(0, |l| l.patterns_len());
+        if s.literal_found.len() < literals {
+            s.literal_found.resize(literals, false);
+        }
+        if s.rule_seen.len() < self.rules.len() {
+            s.rule_seen.resize(self.rules.len(), false);
+        }
+        s.fired.clear();
+        s.vetoed.clear();
+        s.partial.clear();
+        s.field_masks.clear();
+        s.hits.clear();
+    }
+
+    fn scan(&self, field: usize, text: &str, mask: u64, s: &mut Scratch, detail: bool) {
+        let mut text = text;
+        if text.len() > MAX_FIELD_BYTES {
+            let mut end = MAX_FIELD_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text = &text[..end];
+        }
+        let ascii = text.is_ascii();
+        if !ascii {
+            normalize_into(text, &mut s.norm, detail.then_some(&mut s.segs));
+        }
+        let Scratch {
+            norm,
+            segs,
+            key,
+            tokens,
+            term_mask,
+            touched,
+            hits,
+            regex_seen,
+            regex_candidates,
+            literal_found,
+            literal_touched,
+            ..
+        } = s;
+        // ASCII text is read as is (checks and keys fold its case); other text normalised.
+        let src: &str = if ascii { text } else { norm };
+        let mut record = |term: u32, start: usize, end: usize| {
+            let m = &mut term_mask[term as usize];
+            if *m == 0 {
+                touched.push(term);
+            }
+            *m |= mask;
+            if detail {
+                let (start, end) = if ascii {
+                    (start, end)
+                } else {
+                    to_original(segs, text.len(), start, end)
+                };
+                hits.push(Hit {
+                    term,
+                    field,
+                    start,
+                    end,
+                });
+            }
+        };
+        let admitted = tokenize(src, ascii, &self.key_filter, key, tokens);
+        if let (Some(automaton), true) = (&self.automaton, admitted) {
+            let bytes = src.as_bytes();
+            automaton.for_each_match(key, |pattern, start, _| {
+                // Every pattern starts with the space before a word: find that word.
+                let Ok(first) = tokens.binary_search_by_key(&(start as u32 + 1), |t| t.key) else {
+                    return;
+                };
+                for &term in self.automaton_terms.get(pattern) {
+                    let Term::Words(checks) = &self.terms[term as usize] else {
+                        continue;
+                    };
+                    let Some(words) = tokens.get(first..first + checks.len()) else {
+                        continue;
+                    };
+                    if checks
+                        .iter()
+                        .zip(words)
+                        .all(|(c, t)| c.accepts(&bytes[t.start as usize..t.end as usize]))
+                    {
+                        record(
+                            term,
+                            words[0].start as usize,
+                            words[words.len() - 1].end as usize,
+                        );
+                    }
+                }
+            });
+        }
+        if self.regexes.is_empty() {
+            return;
+        }
+        let mut run = |r: u32, known_match: bool| {
+            let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
+            if detail {
+                regex.for_each_match(src, ascii, |start, end| record(term, start, end));
+            } else if known_match || regex.is_match(src, ascii) {
+                record(term, 0, 0);
+            }
+        };
+        if let Some(set) = &self.unfiltered {
+            set.for_each_match(src, ascii, |i| run(self.unfiltered_regexes[i], true));
+        }
+        if let Some(literals) = &self.literals {
+            literals.for_each_match(src.as_bytes(), |literal, _, _| {
+                if literal_found[literal] {
+                    return;
+                }
+                literal_found[literal] = true;
+                literal_touched.push(literal as u32);
+                for &r in self.literal_regexes.get(literal) {
+                    if !regex_seen[r as usize] {
+                        regex_seen[r as usize] = true;
+                        regex_candidates.push(r);
+                    }
+                }
+            });
+            regex_candidates.sort_unstable(); // hits in regex order, whatever the text
+            for &r in regex_candidates.iter() {
+                regex_seen[r as usize] = false;
+                let gates = &self.regex_gates[r as usize];
+                if gates
+                    .iter()
+                    .all(|set| set.iter().any(|&l| literal_found[l as usize]))
+                {
+                    run(r, false);
+                }
+            }
+            regex_candidates.clear();
+            for &l in literal_touched.iter() {
+                literal_found[l as usize] = false;
+            }
+            literal_touched.clear();
+        }
+    }
+
+    fn evaluate(&self, s: &mut Scratch) {
+        for &t in &s.touched {
+            for &r in self.term_rules.get(t as usize) {
+                if !s.rule_seen[r as usize] {
+                    s.rule_seen[r as usize] = true;
+                    s.candidates.push(r);
+                }
+            }
+        }
+        s.candidates.sort_unstable(); // rule order, whatever the order of the text
+        for &r in &s.candidates {
+            s.rule_seen[r as usize] = false;
+            let rule = &self.compiled[r as usize];
+            let bit = 1u64 << rule.scope;
+            let has = |t: &u32| s.term_mask[*t as usize] & bit != 0;
+            let any = rule.any.is_empty() || rule.any.iter().any(has);
+            let all = rule.all.iter().all(has);
+            let list = match (any && all, rule.none.iter().any(has)) {
+                (true, false) => &mut s.fired,
+                (true, true) => &mut s.vetoed,
+                (false, _) => &mut s.partial,
+            };
+            list.push(RuleId(r));
+        }
+        s.candidates.clear();
+    }
+}
+
+/// The outcome of [`Matcher::find`] on one ticket, borrowed from the [`Scratch`].
+#[derive(Debug)]
+pub struct Found<'a> {
+    matcher: &'a Matcher,
+    scratch: &'a Scratch,
+}
+
+/// Which list of a rule a term sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum List {
+    /// `any`.
+    Any,
+    /// `all`.
+    All,
+    /// `none`.
+    None,
+    /// `regex`.
+    Regex,
+}
+
+/// A hit attributed to a rule: which word of which list, where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleHit {
+    /// The list the word is in.
+    pub list: List,
+    /// Its index in that list of the [`Rule`].
+    pub index: usize,
+    /// Where it was found.
+    pub hit: Hit,
+}
+
+impl Found<'_> {
+    /// The rules that fired, in rule order.
+    pub fn fired(&self) -> &[RuleId] {
+        &self.scratch.fired
+    }
+
+    /// The rules whose `any`/`all` were met but that a `none` word vetoed, in rule order.
+    pub fn vetoed(&self) -> &[RuleId] {
+        &self.scratch.vetoed
+    }
+
+    /// The rules with some hits that did not fire (an `all` word or every `any` missing).
+    pub fn partial(&self) -> &[RuleId] {
+        &self.scratch.partial
+    }
+
+    /// Every hit of a rule's words in the fields it reads (needs `detail`), in field, then
+    /// text order.
+    pub fn rule_hits(&self, rule: RuleId) -> Vec<RuleHit> {
+        let r = &self.matcher.rules[rule.index()];
+        let c = &self.matcher.compiled[rule.index()];
+        let bit = 1u64 << c.scope;
+        let n_any = r.any.len();
+        let lists = c.any.iter().enumerate().map(|(i, &t)| {
+            if i < n_any {
+                (List::Any, i, t)
+            } else {
+                (List::Regex, i - n_any, t)
+            }
+        });
+        let lists = lists
+            .chain(c.all.iter().enumerate().map(|(i, &t)| (List::All, i, t)))
+            .chain(c.none.iter().enumerate().map(|(i, &t)| (List::None, i, t)));
+        let mut out: Vec<RuleHit> = lists
+            .flat_map(|(list, index, term)| {
+                self.scratch
+                    .hits
+                    .iter()
+                    .filter(move |h| h.term == term && self.scratch.field_masks[h.field] & bit != 0)
+                    .map(move |&hit| RuleHit { list, index, hit })
+            })
+            .collect();
+        out.sort_by_key(|h| (h.hit.field, h.hit.start, h.hit.end, h.list as u8, h.index));
+        out
+    }
+
+    /// Whether field `field` is among those `rule` reads.
+    pub fn reads(&self, rule: RuleId, field: usize) -> bool {
+        let bit = 1u64 << self.matcher.compiled[rule.index()].scope;
+        self.scratch
+            .field_masks
+            .get(field)
+            .is_some_and(|m| m & bit != 0)
+    }
+}
+
+#[cfg(test)]
+#[path = "matcher_tests.rs"]
+mod tests;

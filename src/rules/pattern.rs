@@ -1,0 +1,210 @@
+//! One word or phrase of a rule: how it is written, which text words it accepts, and the
+//! automaton patterns that find its candidates.
+//!
+//! Syntax (see `docs/rules.md`): words and phrases, matched whole-word after normalisation;
+//! a leading `=` turns inflections off (`=dos` does not match `doses`); a trailing `*` makes
+//! the last word a prefix (`phish*`).
+
+use super::inflect::{forms, inflects, key_len, wildcard_key_len};
+use super::normalize::{normalize, words};
+
+/// A parsed word or phrase; two patterns that parse equal match the same text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Pattern {
+    /// Normalised words (lower case, NFKC).
+    pub words: Vec<String>,
+    /// Written with a leading `=`: no inflections.
+    pub exact: bool,
+    /// Written with a trailing `*`: the last word is a prefix.
+    pub wildcard: bool,
+}
+
+/// How one word of a pattern checks a word of the text (lower-cased, normalised).
+#[derive(Clone, Debug)]
+pub(crate) enum WordCheck {
+    /// Exactly this word.
+    Exact(Box<str>),
+    /// One of these forms (the word and its inflections).
+    Forms(Box<[Box<str>]>),
+    /// Any word starting with this prefix.
+    Prefix(Box<str>),
+}
+
+impl WordCheck {
+    /// Whether the text word `raw` is accepted. `raw` is either original ASCII text (any case)
+    /// or normalised text (already lower case), hence the ASCII-case-insensitive comparison.
+    #[inline]
+    pub fn accepts(&self, raw: &[u8]) -> bool {
+        match self {
+            WordCheck::Exact(w) => raw.eq_ignore_ascii_case(w.as_bytes()),
+            WordCheck::Forms(forms) => forms.iter().any(|f| raw.eq_ignore_ascii_case(f.as_bytes())),
+            WordCheck::Prefix(p) => {
+                raw.len() >= p.len() && raw[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            }
+        }
+    }
+}
+
+/// Shortest prefix a wildcard accepts, in characters: `ip*` would match far too much.
+pub(crate) const MIN_WILDCARD_CHARS: usize = 3;
+
+impl Pattern {
+    /// Parses a word or phrase as written in a rules file; the error says what is wrong.
+    pub fn parse(written: &str) -> Result<Pattern, String> {
+        let mut text = written.trim();
+        let exact = text.starts_with('=');
+        if exact {
+            text = text[1..].trim_start();
+        }
+        let wildcard = text.ends_with('*');
+        if wildcard {
+            text = &text[..text.len() - 1];
+            if text.ends_with(|c: char| !super::normalize::is_word_char(c)) {
+                return Err("`*` must follow a word directly, as in `phish*`".into());
+            }
+        }
+        if text.contains('*') {
+            return Err("`*` is only allowed at the end, as in `phish*`".into());
+        }
+        if exact && wildcard {
+            return Err("`=` (no inflections) and a trailing `*` do not go together".into());
+        }
+        let norm = normalize(text);
+        let words: Vec<String> = words(&norm).map(|(s, e)| norm[s..e].to_string()).collect();
+        let Some(last) = words.last() else {
+            return Err("has no letters or digits to match".into());
+        };
+        if wildcard && last.chars().count() < MIN_WILDCARD_CHARS {
+            return Err(format!(
+                "the prefix before `*` needs at least {MIN_WILDCARD_CHARS} letters"
+            ));
+        }
+        Ok(Pattern {
+            words,
+            exact,
+            wildcard,
+        })
+    }
+
+    /// The check of each word, in order.
+    pub fn checks(&self) -> Vec<WordCheck> {
+        let n = self.words.len();
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if self.wildcard && i + 1 == n {
+                    WordCheck::Prefix(w.as_str().into())
+                } else if self.exact || !inflects(w) {
+                    WordCheck::Exact(w.as_str().into())
+                } else {
+                    WordCheck::Forms(forms(w).into_iter().map(Into::into).collect())
+                }
+            })
+            .collect()
+    }
+
+    /// The automaton patterns: ` key1 key2 ` for every combination of the keys of the words'
+    /// forms (a wildcard ends with its key prefix and no space). Fails with the number of
+    /// combinations when there would be more than `max`.
+    pub fn automaton_patterns(&self, max: usize) -> Result<Vec<Vec<u8>>, usize> {
+        let n = self.words.len();
+        let keys: Vec<Vec<String>> = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let mut keys: Vec<String> = if self.wildcard && i + 1 == n {
+                    vec![w[..wildcard_key_len(w.as_bytes())].to_string()]
+                } else if self.exact || !inflects(w) {
+                    vec![w[..key_len(w.as_bytes())].to_string()]
+                } else {
+                    forms(w)
+                        .iter()
+                        .map(|f| f[..key_len(f.as_bytes())].to_string())
+                        .collect()
+                };
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            })
+            .collect();
+        let count = keys
+            .iter()
+            .try_fold(1usize, |acc, k| acc.checked_mul(k.len()));
+        match count {
+            Some(c) if c <= max => {}
+            other => return Err(other.unwrap_or(usize::MAX)),
+        }
+        let mut out: Vec<Vec<u8>> = vec![vec![b' ']];
+        for (i, word_keys) in keys.iter().enumerate() {
+            let last = i + 1 == n;
+            out = out
+                .iter()
+                .flat_map(|prefix| {
+                    word_keys.iter().map(move |k| {
+                        let mut p = prefix.clone();
+                        p.extend_from_slice(k.as_bytes());
+                        if !(last && self.wildcard) {
+                            p.push(b' ');
+                        }
+                        p
+                    })
+                })
+                .collect();
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_split_on_punctuation_and_fold_case() {
+        let p = Pattern::parse("  Reverse-Engineering ").unwrap();
+        assert_eq!(p.words, ["reverse", "engineering"]);
+        assert!(!p.exact && !p.wildcard);
+        assert!(Pattern::parse("=DoS").unwrap().exact);
+        assert!(Pattern::parse("phish*").unwrap().wildcard);
+    }
+
+    #[test]
+    fn malformed_patterns_say_why() {
+        assert!(Pattern::parse("ph*sh")
+            .unwrap_err()
+            .contains("only allowed at the end"));
+        assert!(Pattern::parse("phish *")
+            .unwrap_err()
+            .contains("follow a word"));
+        assert!(Pattern::parse("ip*").unwrap_err().contains("at least 3"));
+        assert!(Pattern::parse(" -- ").unwrap_err().contains("no letters"));
+        assert!(Pattern::parse("=phish*").is_err());
+    }
+
+    #[test]
+    fn automaton_patterns_are_space_delimited_keys() {
+        let p = Pattern::parse("restore from backup").unwrap();
+        let pats = p.automaton_patterns(100).unwrap();
+        assert!(pats.contains(&b" restor from backup ".to_vec()), "{pats:?}");
+        let p = Pattern::parse("credential stuff*").unwrap();
+        assert!(p
+            .automaton_patterns(100)
+            .unwrap()
+            .iter()
+            .all(|k| !k.ends_with(b" ")));
+        assert_eq!(p.automaton_patterns(0), Err(1));
+    }
+
+    #[test]
+    fn checks_accept_forms_and_prefixes_only() {
+        let checks = Pattern::parse("scan").unwrap().checks();
+        assert!(checks[0].accepts(b"Scanning"));
+        assert!(!checks[0].accepts(b"scandal"));
+        let checks = Pattern::parse("phish*").unwrap().checks();
+        assert!(checks[0].accepts(b"PHISHERS") && !checks[0].accepts(b"phi"));
+        let checks = Pattern::parse("=dos").unwrap().checks();
+        assert!(checks[0].accepts(b"DoS") && !checks[0].accepts(b"doses"));
+    }
+}

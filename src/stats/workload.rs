@@ -1,0 +1,758 @@
+//! The workload: every row's [`Tally`], recorded ticket by ticket and merged run by run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, Timelike};
+
+use super::by::ByValue;
+use super::counts::{Counts, Quality};
+use super::tally::{Measures, Share, Tally};
+use super::{Attribution, TicketFacts, WorkloadOptions};
+use crate::catalog::{Catalog, Kind};
+use crate::error::{Error, Result};
+use crate::import::Status;
+
+/// How many untagged tickets are kept as examples (id and title).
+pub const UNTAGGED_SAMPLES: usize = 10;
+
+/// The longest title kept for an untagged example, in characters.
+const SAMPLE_TITLE_CHARS: usize = 120;
+
+/// An untagged ticket kept as an example.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    /// Its id.
+    pub id: String,
+    /// Its title, cut to 120 characters.
+    pub title: String,
+}
+
+/// Service and function id -> area id, from the catalog. Not serialized (the catalog
+/// fingerprint pins it) and not compared (two workloads of one catalog have the same).
+#[derive(Clone, Default)]
+struct AreaMap(Arc<HashMap<String, String>>);
+
+impl PartialEq for AreaMap {
+    fn eq(&self, _: &AreaMap) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for AreaMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AreaMap({} ids)", self.0.len())
+    }
+}
+
+/// Workload per service, area and function, plus the untagged tickets and the whole.
+///
+/// Recorded with [`record`](Workload::record), combined with [`merge`](Workload::merge) (the
+/// one merge: chunks of one run and partial reports of many runs alike), serialized inside
+/// the report JSON (see `report::json` for the schema). Rows are keyed by official ids.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Workload {
+    /// Fingerprint of the catalog the ids belong to (`sha256:...`).
+    pub catalog: String,
+    /// The options the tickets were counted with.
+    pub options: WorkloadOptions,
+    /// Tickets seen and left out.
+    pub counts: Counts,
+    /// Gaps in the data.
+    pub quality: Quality,
+    /// Earliest created or resolved timestamp of the counted tickets.
+    pub first_seen: Option<NaiveDateTime>,
+    /// Latest created or resolved timestamp of the counted tickets.
+    pub last_seen: Option<NaiveDateTime>,
+    /// Every counted ticket, each wholly.
+    pub total: Tally,
+    /// Tickets without any service.
+    pub untagged: Tally,
+    /// The first untagged tickets, as examples.
+    pub untagged_samples: Vec<Sample>,
+    /// Per service id.
+    pub services: BTreeMap<String, Tally>,
+    /// Per area id, rolled up from the services of each ticket.
+    pub areas: BTreeMap<String, Tally>,
+    /// Per function id, for rules that tag functions.
+    pub functions: BTreeMap<String, Tally>,
+    /// Per value of the `--by` column (empty without `--by`).
+    pub by: BTreeMap<String, ByValue>,
+    #[serde(skip)]
+    area_of: AreaMap,
+}
+
+impl Workload {
+    /// An empty workload for `catalog`, counting with `options`.
+    pub fn new(options: WorkloadOptions, catalog: &Catalog) -> Workload {
+        let area_of = catalog
+            .ids()
+            .filter(|&id| catalog.entry(id).kind != Kind::Area)
+            .map(|id| {
+                (
+                    catalog.entry(id).id.clone(),
+                    catalog.entry(catalog.area_of(id)).id.clone(),
+                )
+            })
+            .collect();
+        Workload {
+            catalog: catalog.fingerprint().to_string(),
+            options,
+            counts: Counts::default(),
+            quality: Quality::default(),
+            first_seen: None,
+            last_seen: None,
+            total: Tally::default(),
+            untagged: Tally::default(),
+            untagged_samples: Vec::new(),
+            services: BTreeMap::new(),
+            areas: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            by: BTreeMap::new(),
+            area_of: AreaMap(Arc::new(area_of)),
+        }
+    }
+
+    /// The end of the period: the end of the `--until` day, else the latest timestamp seen.
+    pub fn end(&self) -> Option<NaiveDateTime> {
+        self.options.until_end().or(self.last_seen)
+    }
+
+    /// Counts one ticket, unless a filter leaves it out; returns whether it was counted.
+    pub fn record(&mut self, facts: &TicketFacts) -> bool {
+        self.counts.seen += 1;
+        if !self.passes_filters(facts) {
+            return false;
+        }
+        self.counts.included += 1;
+        let m = self.measure(facts);
+        for t in [facts.created, facts.resolved].into_iter().flatten() {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+
+        self.total.primary += 1;
+        self.total.exercised += 1;
+        self.total.add(&m, Share::WHOLE);
+        let by_value = self
+            .options
+            .by
+            .as_ref()
+            .map(|_| facts.by_value.unwrap_or("(none)"));
+        if let Some(value) = by_value {
+            slot(&mut self.by, value).total.add(&m, Share::WHOLE);
+        }
+
+        // A local handle, so ids borrowed from it can key rows while `self` changes.
+        let area_of = Arc::clone(&self.area_of.0);
+        let services = dedup(facts.services);
+        let functions = dedup(facts.functions);
+        let unknown = services
+            .iter()
+            .chain(&functions)
+            .any(|id| !area_of.contains_key(*id));
+        if unknown && !area_of.is_empty() {
+            self.quality.not_in_catalog += 1;
+        }
+        if services.is_empty() {
+            self.untagged.primary += 1;
+            self.untagged.exercised += 1;
+            self.untagged.add(&m, Share::WHOLE);
+            if let Some(value) = by_value {
+                slot(&mut self.by, value).untagged.add(&m, Share::WHOLE);
+            }
+            if self.untagged_samples.len() < UNTAGGED_SAMPLES {
+                let title = facts.title.chars().take(SAMPLE_TITLE_CHARS).collect();
+                self.untagged_samples.push(Sample {
+                    id: facts.id.to_string(),
+                    title,
+                });
+            }
+        }
+        let attribution = self.options.attribution;
+        let mut by_cells: Vec<(bool, &str, Share)> = Vec::new(); // (is an area, id, share)
+        for (rank, share) in shares(attribution, &services) {
+            let tally = slot(&mut self.services, services[rank]);
+            tally.exercised += 1;
+            tally.primary += u64::from(rank == 0);
+            if let Some(share) = share {
+                tally.add(&m, share);
+                by_cells.push((false, services[rank], share));
+            }
+        }
+        // Areas: each area once per ticket, with the share of its services in the ticket.
+        let mut areas: Vec<(&str, u64, bool)> = Vec::new(); // (area, services in it, holds primary)
+        for (rank, id) in services.iter().enumerate() {
+            let Some(area) = area_of.get(*id) else {
+                continue;
+            };
+            match areas.iter_mut().find(|(a, _, _)| *a == area.as_str()) {
+                Some(entry) => entry.1 += 1,
+                None => areas.push((area.as_str(), 1, rank == 0)),
+            }
+        }
+        let k = services.len() as u32;
+        for (area, n, primary) in areas {
+            let share = match attribution {
+                Attribution::Primary => primary.then_some(Share::WHOLE),
+                Attribution::Split => Some(Share {
+                    numerator: n,
+                    divisor: k,
+                }),
+                Attribution::All => Some(Share::WHOLE),
+            };
+            let tally = slot(&mut self.areas, area);
+            tally.exercised += 1;
+            tally.primary += u64::from(primary);
+            if let Some(share) = share {
+                tally.add(&m, share);
+                by_cells.push((true, area, share));
+            }
+        }
+        if let Some(value) = by_value {
+            let cells = slot(&mut self.by, value);
+            for (is_area, id, share) in by_cells {
+                let map = if is_area {
+                    &mut cells.areas
+                } else {
+                    &mut cells.services
+                };
+                slot(map, id).add(&m, share);
+            }
+        }
+        for (rank, share) in shares(attribution, &functions) {
+            let tally = slot(&mut self.functions, functions[rank]);
+            tally.exercised += 1;
+            tally.primary += u64::from(rank == 0);
+            if let Some(share) = share {
+                tally.add(&m, share);
+            }
+        }
+        true
+    }
+
+    fn passes_filters(&mut self, facts: &TicketFacts) -> bool {
+        let o = &self.options;
+        if o.since.is_some() || o.until.is_some() {
+            let Some(created) = facts.created else {
+                self.counts.undated += 1;
+                return false;
+            };
+            let day = created.date();
+            if o.since.is_some_and(|s| day < s) || o.until.is_some_and(|u| day > u) {
+                self.counts.outside_dates += 1;
+                return false;
+            }
+        }
+        if !o.queues.is_empty() {
+            let queue = facts
+                .queue
+                .map(|q| q.trim().to_lowercase())
+                .unwrap_or_default();
+            if !o.queues.iter().any(|q| q.trim().to_lowercase() == queue) {
+                self.counts.other_queue += 1;
+                return false;
+            }
+        }
+        if !o.statuses.is_empty() && !o.statuses.contains(&facts.status) {
+            self.counts.other_status += 1;
+            return false;
+        }
+        true
+    }
+
+    /// Works out what every row needs of the ticket, and notes gaps in the data.
+    fn measure(&mut self, facts: &TicketFacts) -> Measures {
+        let q = &mut self.quality;
+        let time_ms = match facts.time_spent {
+            Some(s) if s.is_finite() && s >= 0.0 => Some((s * 1000.0).round() as u64),
+            Some(_) => {
+                q.bad_time_spent += 1;
+                None
+            }
+            None => None,
+        };
+        let open_at_end = match (facts.resolved, self.options.until_end()) {
+            (Some(resolved), Some(end)) => resolved > end,
+            (Some(_), None) => facts.status == Status::Open,
+            (None, _) => facts.status == Status::Open,
+        };
+        if facts.created.is_none() {
+            q.no_created += 1;
+        }
+        if facts.resolved.is_none() {
+            match facts.status {
+                Status::Closed => q.closed_without_resolved += 1,
+                Status::Unknown => q.status_unknown += 1,
+                Status::Open => {}
+            }
+        }
+        let resolve_secs = match (facts.created, facts.resolved) {
+            (Some(c), Some(r)) if r < c => {
+                q.resolved_before_created += 1;
+                None
+            }
+            (Some(c), Some(r)) if !open_at_end => Some((r - c).num_seconds() as u64),
+            _ => None,
+        };
+        let created_hour = facts.created.map(|c| {
+            c.date()
+                .and_hms_opt(c.hour(), 0, 0)
+                .expect("an hour of a real time is valid")
+        });
+        let period = facts
+            .created
+            .map(|c| self.options.period.start_of(c.date()));
+        Measures {
+            time_ms,
+            resolve_secs,
+            open_at_end,
+            created_hour,
+            period,
+        }
+    }
+
+    /// Adds `other` into `self`: the result is what one run over both inputs records.
+    ///
+    /// Refuses (leaving `self` unchanged) a workload of another catalog or made with other
+    /// options; the message says what differs, and the caller adds which file it came from.
+    pub fn merge(&mut self, other: Workload) -> Result<()> {
+        if self.catalog != other.catalog {
+            return Err(Error::Usage(format!(
+                "it was made with another catalog ({} vs {})",
+                other.catalog, self.catalog
+            )));
+        }
+        let diffs = other.options.differences(&self.options);
+        if !diffs.is_empty() {
+            return Err(Error::Usage(format!(
+                "it was made with other options: {}",
+                diffs.join("; ")
+            )));
+        }
+        self.counts.merge(&other.counts);
+        self.quality.merge(&other.quality);
+        self.first_seen = [self.first_seen, other.first_seen]
+            .into_iter()
+            .flatten()
+            .min();
+        self.last_seen = [self.last_seen, other.last_seen]
+            .into_iter()
+            .flatten()
+            .max();
+        self.total.merge(&other.total);
+        self.untagged.merge(&other.untagged);
+        let room = UNTAGGED_SAMPLES.saturating_sub(self.untagged_samples.len());
+        self.untagged_samples
+            .extend(other.untagged_samples.into_iter().take(room));
+        for (mine, theirs) in [
+            (&mut self.services, other.services),
+            (&mut self.areas, other.areas),
+            (&mut self.functions, other.functions),
+        ] {
+            for (id, tally) in theirs {
+                mine.entry(id).or_default().merge(&tally);
+            }
+        }
+        for (value, theirs) in other.by {
+            self.by.entry(value).or_default().merge(theirs);
+        }
+        if self.area_of.0.is_empty() {
+            self.area_of = other.area_of;
+        }
+        Ok(())
+    }
+}
+
+/// The row of `key`, created when missing; allocates the key only then (once per id, not per
+/// ticket).
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+/// The ids without repeats, in their order.
+fn dedup<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// `(rank, share)` for each of `ids`: the share is `None` when the attribution gives it
+/// nothing (a secondary service under `primary`).
+fn shares(attribution: Attribution, ids: &[&str]) -> impl Iterator<Item = (usize, Option<Share>)> {
+    let k = ids.len() as u32;
+    (0..ids.len()).map(move |rank| {
+        let share = match attribution {
+            Attribution::Primary => (rank == 0).then_some(Share::WHOLE),
+            Attribution::Split => Some(Share {
+                numerator: 1,
+                divisor: k,
+            }),
+            Attribution::All => Some(Share::WHOLE),
+        };
+        (rank, share)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{Period, Shares};
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    /// Owned facts, so tests can build tickets freely.
+    #[derive(Clone, Debug)]
+    struct T {
+        id: &'static str,
+        title: &'static str,
+        created: Option<&'static str>,
+        resolved: Option<&'static str>,
+        status: Status,
+        hours: Option<f64>,
+        queue: Option<&'static str>,
+        services: Vec<&'static str>,
+        functions: Vec<&'static str>,
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test timestamps are valid")
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("test dates are valid")
+    }
+
+    fn record(work: &mut Workload, t: &T) -> bool {
+        work.record(&TicketFacts {
+            id: t.id,
+            title: t.title,
+            created: t.created.map(at),
+            resolved: t.resolved.map(at),
+            status: t.status,
+            time_spent: t.hours.map(|h| h * 3600.0),
+            queue: t.queue,
+            by_value: t.queue,
+            services: &t.services,
+            functions: &t.functions,
+        })
+    }
+
+    /// Six tickets whose figures are worked out by hand in the tests below.
+    fn six() -> Vec<T> {
+        use Status::*;
+        let t = |id, created, resolved, status, hours, queue, services: &[&'static str]| T {
+            id,
+            title: "",
+            created,
+            resolved,
+            status,
+            hours,
+            queue,
+            services: services.to_vec(),
+            functions: vec![],
+        };
+        let mut v = vec![
+            // 4 h to resolve, 2 h spent, artifact analysis first, incident analysis second.
+            t(
+                "SEC-1",
+                Some("2024-01-10 09:00"),
+                Some("2024-01-10 13:00"),
+                Closed,
+                Some(2.0),
+                Some("CSIRT"),
+                &["6.3", "6.2"],
+            ),
+            t(
+                "SEC-2",
+                Some("2024-01-20 10:00"),
+                Some("2024-01-22 10:00"),
+                Closed,
+                Some(3.0),
+                Some("CSIRT"),
+                &["6.2"],
+            ),
+            // Still open: the backlog; three services in two areas.
+            t(
+                "SEC-3",
+                Some("2024-02-05 08:00"),
+                None,
+                Open,
+                Some(1.0),
+                Some("SOC"),
+                &["5.2", "6.2", "6.3"],
+            ),
+            t(
+                "SEC-4",
+                Some("2024-02-15 12:00"),
+                Some("2024-02-16 12:00"),
+                Closed,
+                None,
+                Some("SOC"),
+                &[],
+            ),
+            // No creation date: counted, but in no trend and with no time to resolve.
+            t(
+                "SEC-5",
+                None,
+                None,
+                Closed,
+                Some(0.5),
+                Some("csirt"),
+                &["6.2"],
+            ),
+            // Unknown status, no resolved date: neither resolved nor backlog.
+            t(
+                "SEC-6",
+                Some("2024-02-20 09:30"),
+                None,
+                Unknown,
+                None,
+                None,
+                &[],
+            ),
+        ];
+        v[0].functions = vec!["6.3.2"];
+        v[3].title = "<img src=x onerror=alert(1)>";
+        v
+    }
+
+    fn workload(options: WorkloadOptions, tickets: &[T]) -> Workload {
+        // Parsed once: the property test below makes hundreds of workloads.
+        static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        let mut work = Workload::new(options, CATALOG.get_or_init(Catalog::default_embedded));
+        tickets.iter().for_each(|t| {
+            record(&mut work, t);
+        });
+        work
+    }
+
+    fn with(attribution: Attribution) -> WorkloadOptions {
+        WorkloadOptions {
+            attribution,
+            by: Some("queue".into()),
+            ..WorkloadOptions::default()
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn split_attribution_divides_tickets_and_time_evenly_and_adds_up_to_the_whole() {
+        let w = workload(with(Attribution::Split), &six());
+        let s = &w.services["6.2"];
+        assert_eq!((s.primary, s.exercised), (2, 4));
+        assert!(close(s.tickets.value(), 1.0 / 2.0 + 1.0 + 1.0 / 3.0 + 1.0));
+        // 2 h / 2 + 3 h + 1 h / 3 + 0.5 h = 17,400 s
+        assert!(close(s.time_ms.value(), 17_400_000.0));
+        assert_eq!(s.time_spent.quantile(0.5), Some(3_600)); // whole tickets: 0.5, 1, 2, 3 h
+        assert_eq!(s.time_spent.quantile(0.9), Some(10_800));
+        assert_eq!(s.to_resolve.quantile(0.5), Some(4 * 3_600)); // SEC-1 4 h, SEC-2 48 h
+        assert_eq!(s.to_resolve.quantile(0.9), Some(48 * 3_600));
+        assert!(close(s.backlog.value(), 1.0 / 3.0));
+        let jan = Period::Month.start_of(day("2024-01-01"));
+        assert!(close(s.periods[&jan].value(), 1.5));
+        let services: f64 = w.services.values().map(|t| t.tickets.value()).sum();
+        assert!(close(services + w.untagged.tickets.value(), 6.0));
+        let areas: f64 = w.areas.values().map(|t| t.tickets.value()).sum();
+        assert!(close(areas, 4.0));
+        assert!(close(
+            w.areas["6"].tickets.value(),
+            1.0 + 1.0 + 2.0 / 3.0 + 1.0
+        ));
+        assert_eq!((w.areas["6"].primary, w.areas["6"].exercised), (3, 4));
+        assert!(close(w.areas["5"].tickets.value(), 1.0 / 3.0));
+        assert_eq!(w.functions["6.3.2"].tickets.value(), 1.0);
+    }
+
+    #[test]
+    fn primary_attribution_counts_only_the_first_service() {
+        let w = workload(with(Attribution::Primary), &six());
+        let s = &w.services["6.2"];
+        assert_eq!((s.primary, s.exercised, s.tickets.value()), (2, 4, 2.0));
+        assert_eq!(s.time_ms.value(), 12_600_000.0); // SEC-2 3 h + SEC-5 0.5 h
+        assert_eq!(s.time_spent.quantile(0.5), Some(1_800));
+        assert_eq!(s.to_resolve.quantile(0.5), Some(48 * 3_600));
+        assert!(s.backlog.is_zero());
+        assert_eq!(w.services["5.2"].backlog.value(), 1.0);
+        assert_eq!(
+            (w.areas["6"].tickets.value(), w.areas["5"].tickets.value()),
+            (3.0, 1.0)
+        );
+    }
+
+    #[test]
+    fn all_attribution_counts_each_ticket_wholly_toward_each_service() {
+        let w = workload(with(Attribution::All), &six());
+        assert_eq!(w.services["6.2"].tickets.value(), 4.0);
+        assert_eq!(w.services["6.2"].time_ms.value(), 23_400_000.0);
+        assert_eq!(w.services["6.3"].tickets.value(), 2.0);
+        assert_eq!(w.areas["6"].tickets.value(), 4.0);
+        assert_eq!(w.areas["5"].tickets.value(), 1.0);
+    }
+
+    #[test]
+    fn untagged_tickets_missing_dates_and_open_tickets_are_counted_honestly() {
+        let w = workload(with(Attribution::Split), &six());
+        assert_eq!(w.untagged.tickets.value(), 2.0);
+        let ids: Vec<&str> = w.untagged_samples.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["SEC-4", "SEC-6"]);
+        assert_eq!(w.untagged_samples[0].title, "<img src=x onerror=alert(1)>");
+        assert_eq!(w.untagged.to_resolve.quantile(0.5), Some(24 * 3_600));
+        assert!(w.untagged.backlog.is_zero());
+        assert_eq!(w.total.tickets.value(), 6.0);
+        assert_eq!(w.total.backlog.value(), 1.0);
+        assert_eq!(w.total.to_resolve.quantile(0.5), Some(24 * 3_600)); // 4 h, 24 h, 48 h
+        let q = &w.quality;
+        assert_eq!(
+            (q.no_created, q.closed_without_resolved, q.status_unknown),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            w.total.periods.values().map(Shares::value).sum::<f64>(),
+            5.0
+        );
+        // The end is the latest timestamp seen: SEC-6's creation; SEC-3 was opened 15 d 1.5 h
+        // before, which the hour tier rounds to 362 h.
+        assert_eq!(w.end(), Some(at("2024-02-20 09:30")));
+        let ages = w.total.backlog_ages(w.end().unwrap());
+        assert_eq!(ages.quantile(0.5), Some(362 * 3_600));
+    }
+
+    #[test]
+    fn by_column_cells_follow_the_attribution() {
+        let w = workload(with(Attribution::Split), &six());
+        let csirt = &w.by["CSIRT"];
+        assert_eq!(csirt.total.tickets.value(), 2.0);
+        assert_eq!(csirt.services["6.2"].tickets.value(), 1.5);
+        assert_eq!(w.by["csirt"].services["6.2"].tickets.value(), 1.0);
+        assert_eq!(w.by["SOC"].untagged.tickets.value(), 1.0);
+        assert_eq!(w.by["(none)"].total.tickets.value(), 1.0);
+        assert!(close(w.by["SOC"].areas["6"].tickets.value(), 2.0 / 3.0));
+    }
+
+    #[test]
+    fn filters_leave_tickets_out_and_say_why() {
+        let opts = |f: fn(&mut WorkloadOptions)| {
+            let mut o = WorkloadOptions::default();
+            f(&mut o);
+            o
+        };
+        let w = workload(opts(|o| o.queues = vec!["CSIRT".into()]), &six());
+        assert_eq!((w.counts.included, w.counts.other_queue), (3, 3)); // queue names ignore case
+        let w = workload(opts(|o| o.since = Some(day("2024-02-01"))), &six());
+        assert_eq!(
+            (w.counts.included, w.counts.outside_dates, w.counts.undated),
+            (3, 2, 1)
+        );
+        let w = workload(opts(|o| o.statuses = vec![Status::Open]), &six());
+        assert_eq!((w.counts.included, w.counts.other_status), (1, 5));
+    }
+
+    #[test]
+    fn until_ends_the_period_and_later_resolutions_stay_in_the_backlog() {
+        let mut tickets = six();
+        tickets[1].resolved = Some("2024-02-12 10:00"); // SEC-2, created in January
+        let w = workload(
+            WorkloadOptions {
+                until: Some(day("2024-02-10")),
+                ..WorkloadOptions::default()
+            },
+            &tickets,
+        );
+        assert_eq!(w.end(), Some(at("2024-02-11 00:00")));
+        assert_eq!(w.counts.included, 3); // SEC-1, SEC-2, SEC-3
+        assert_eq!(w.total.backlog.value(), 2.0);
+        assert_eq!(
+            w.total.to_resolve.count(),
+            1,
+            "SEC-2 was not resolved by the end"
+        );
+        let ages = w.total.backlog_ages(w.end().unwrap());
+        assert_eq!(ages.quantile(1.0), Some((21 * 24 + 14) * 3_600)); // SEC-2: 21 d 14 h
+    }
+
+    #[test]
+    fn merging_refuses_another_catalog_or_other_options() {
+        let mut a = workload(with(Attribution::Split), &six());
+        let b = workload(with(Attribution::All), &six());
+        let err = a.merge(b).unwrap_err().to_string();
+        assert!(err.contains("--attribution all vs split"), "{err}");
+        let mut c = workload(with(Attribution::Split), &six());
+        c.catalog = "sha256:other".into();
+        let err = a.merge(c).unwrap_err().to_string();
+        assert!(err.contains("another catalog"), "{err}");
+    }
+
+    #[test]
+    fn a_workload_reads_back_from_json_as_it_was() {
+        let w = workload(with(Attribution::Split), &six());
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<Workload>(&json).unwrap(), w);
+    }
+
+    fn ticket() -> impl Strategy<Value = T> {
+        let services =
+            proptest::sample::subsequence(vec!["5.1", "5.2", "6.2", "6.3", "7.1", "9.9"], 0..4);
+        let created = proptest::option::of(0i64..200_000);
+        (
+            services,
+            created,
+            0i64..100_000,
+            0u8..3,
+            proptest::option::of(0.0f64..40.0),
+        )
+            .prop_map(|(services, created, took, status, hours)| {
+                let fmt = |m: i64| -> &'static str {
+                    let t = at("2024-01-01 00:00") + chrono::Duration::minutes(m);
+                    Box::leak(t.format("%Y-%m-%d %H:%M").to_string().into_boxed_str())
+                };
+                let status = [Status::Open, Status::Closed, Status::Unknown][status as usize];
+                T {
+                    id: "P-1",
+                    title: "t",
+                    created: created.map(fmt),
+                    resolved: (status == Status::Closed).then(|| fmt(created.unwrap_or(0) + took)),
+                    status,
+                    hours,
+                    queue: Some(["a", "b"][took as usize % 2]),
+                    functions: services.iter().take(1).map(|_| "6.3.2").collect(),
+                    services,
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn merging_the_parts_of_a_split_input_equals_one_run_over_it(
+            tickets in proptest::collection::vec(ticket(), 0..60),
+            cuts in proptest::collection::vec(0usize..60, 0..4),
+            attribution in proptest::sample::select(vec![Attribution::Primary, Attribution::Split, Attribution::All]),
+        ) {
+            let options = WorkloadOptions { attribution, by: Some("queue".into()), ..WorkloadOptions::default() };
+            let whole = workload(options.clone(), &tickets);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(tickets.len())).collect();
+            cuts.push(0);
+            cuts.push(tickets.len());
+            cuts.sort_unstable();
+            let mut merged = workload(options.clone(), &[]);
+            for part in cuts.windows(2) {
+                let part = workload(options.clone(), &tickets[part[0]..part[1]]);
+                // Through JSON, as `report --merge` reads partial reports.
+                let part: Workload = serde_json::from_str(&serde_json::to_string(&part).unwrap()).unwrap();
+                merged.merge(part).unwrap();
+            }
+            prop_assert_eq!(merged, whole);
+        }
+    }
+}

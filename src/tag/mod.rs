@@ -1,0 +1,217 @@
+//! Tagging: Ticket + [`Matcher`] (+ the catalog index as a fallback) -> [`Tagging`].
+//!
+//! A service's score is the sum of the weights of its rules that fired; the services whose
+//! score reaches their threshold are the ticket's tags, ranked by score, ties in catalog
+//! order; the first is the primary service. When no rule fires, the catalog index may propose
+//! one service ([`Fallback`]), marked [`TagSource::Index`].
+//!
+//! [`Tagger::tag`] is the hot path: compact output, no allocation beyond the result and the
+//! per-thread scratch buffers. [`Tagger::tag_detailed`] also says where each word was found,
+//! and [`Tagger::explain`] says everything (`csirt-tagger explain`).
+
+mod explain;
+mod fallback;
+mod parallel;
+mod score;
+
+use std::cell::RefCell;
+
+pub use explain::{
+    ExplainedCandidate, ExplainedFallback, ExplainedField, ExplainedMatch, ExplainedRule,
+    ExplainedService, ExplainedTag, Explanation, Outcome,
+};
+pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
+pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
+
+use crate::catalog::{Catalog, EntryId};
+use crate::error::{Error, Result};
+use crate::import::Ticket;
+use crate::rules::{List, Matcher, RuleId, Scratch};
+
+/// Where a ticket's tags come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TagSource {
+    /// Rules fired and at least one service reached its threshold.
+    Rule,
+    /// No rule fired; the catalog index proposed the service.
+    Index,
+    /// No tag: no rule fired and the index was not sure enough (or was off), or the rules
+    /// that fired did not reach any threshold.
+    None,
+}
+
+/// The tags of one ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tagging {
+    /// The services, ranked; the first is the primary service. Empty when `source` is `None`.
+    pub services: Vec<ServiceTag>,
+    /// Where the tags come from.
+    pub source: TagSource,
+    /// The rules that fired, in rule order (whether or not their service reached its
+    /// threshold).
+    pub rules: Vec<RuleId>,
+}
+
+impl Tagging {
+    /// The primary service, if any.
+    pub fn primary(&self) -> Option<EntryId> {
+        self.services.first().map(|s| s.service)
+    }
+}
+
+/// A word or regex of a fired rule found in a ticket, for detailed output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordMatch {
+    /// The rule.
+    pub rule: RuleId,
+    /// Which of its lists (`any`, `all` or `regex`).
+    pub list: List,
+    /// Index in that list: `matcher.rule(rule).any[index]` is the word as written.
+    pub index: usize,
+    /// Index of the field in `ticket.texts`.
+    pub field: usize,
+    /// Byte offsets into that field's original text.
+    pub start: usize,
+    /// End (exclusive).
+    pub end: usize,
+}
+
+/// A [`Tagging`] with where each word of the fired rules was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetailedTagging {
+    /// The tags.
+    pub tagging: Tagging,
+    /// Every hit of the fired rules' words, by rule, then field and position.
+    pub matches: Vec<WordMatch>,
+}
+
+/// Tags tickets. Holds the catalog, the compiled rules and the optional index fallback;
+/// immutable and `Send + Sync`: build once, share by reference across threads.
+#[derive(Debug)]
+pub struct Tagger {
+    catalog: Catalog,
+    matcher: Matcher,
+    fallback: Option<Fallback>,
+}
+
+thread_local! {
+    /// Per-thread buffers, so that tagging allocates nothing per ticket once they have grown.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch (a fresh one if it is in use, as in a nested call).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+impl Tagger {
+    /// A tagger with the rules of `matcher`, which must have been built for `catalog`.
+    pub fn new(catalog: Catalog, matcher: Matcher) -> Result<Tagger> {
+        if matcher.catalog_fingerprint() != catalog.fingerprint() {
+            return Err(Error::Usage(format!(
+                "the rules were compiled for another catalog than {}",
+                catalog.meta().short
+            )));
+        }
+        Ok(Tagger {
+            catalog,
+            matcher,
+            fallback: None,
+        })
+    }
+
+    /// The same tagger with an index fallback (`None`: no fallback, as `--no-fallback`).
+    pub fn with_fallback(mut self, fallback: Option<Fallback>) -> Tagger {
+        self.fallback = fallback;
+        self
+    }
+
+    /// The catalog that tags name.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The compiled rules.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The index fallback, when on.
+    pub fn fallback(&self) -> Option<&Fallback> {
+        self.fallback.as_ref()
+    }
+
+    /// Tags one ticket.
+    pub fn tag(&self, ticket: &Ticket) -> Tagging {
+        let fired = with_scratch(|s| self.matcher.find(&ticket.texts, s, false).fired().to_vec());
+        self.finish(ticket, fired)
+    }
+
+    /// Tags one ticket and says where each word of the fired rules was found.
+    pub fn tag_detailed(&self, ticket: &Ticket) -> DetailedTagging {
+        let (fired, matches) = with_scratch(|s| {
+            let found = self.matcher.find(&ticket.texts, s, true);
+            let mut matches = Vec::new();
+            for &rule in found.fired() {
+                for h in found.rule_hits(rule) {
+                    if h.list != List::None {
+                        matches.push(WordMatch {
+                            rule,
+                            list: h.list,
+                            index: h.index,
+                            field: h.hit.field,
+                            start: h.hit.start,
+                            end: h.hit.end,
+                        });
+                    }
+                }
+            }
+            (found.fired().to_vec(), matches)
+        });
+        DetailedTagging {
+            tagging: self.finish(ticket, fired),
+            matches,
+        }
+    }
+
+    /// Scores the fired rules, or asks the index when none fired.
+    fn finish(&self, ticket: &Ticket, fired: Vec<RuleId>) -> Tagging {
+        if !fired.is_empty() {
+            let services = tagged_services(&self.matcher, &fired);
+            let source = if services.is_empty() {
+                TagSource::None
+            } else {
+                TagSource::Rule
+            };
+            return Tagging {
+                services,
+                source,
+                rules: fired,
+            };
+        }
+        match self
+            .fallback
+            .as_ref()
+            .and_then(|f| f.propose(&self.catalog, &ticket.texts))
+        {
+            Some(best) => Tagging {
+                services: vec![ServiceTag {
+                    service: best.service,
+                    score: best.score,
+                    functions: Vec::new(),
+                }],
+                source: TagSource::Index,
+                rules: fired,
+            },
+            None => Tagging {
+                services: Vec::new(),
+                source: TagSource::None,
+                rules: fired,
+            },
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Tagging many tickets on every thread, results in input order.
+
+use rayon::prelude::*;
+
+use super::{Tagger, Tagging};
+use crate::import::Ticket;
+
+impl Tagger {
+    /// Tags a batch of tickets on the rayon thread pool; the results come back in input
+    /// order and are the same as tagging one by one (each thread has its own scratch).
+    pub fn tag_all(&self, tickets: &[Ticket]) -> Vec<Tagging> {
+        tickets.par_iter().map(|t| self.tag(t)).collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::catalog::{Catalog, CatalogIndex};
+    use crate::import::{Status, TextField};
+    use crate::rules::RuleSetBuilder;
+    use crate::tag::Fallback;
+    use crate::Diagnostics;
+
+    /// A ticket with a title and a description, as the import would give it.
+    pub(crate) fn ticket(id: &str, title: &str, description: &str) -> Ticket {
+        let mut texts = Vec::new();
+        for (column, (name, text, is_title)) in [
+            ("Summary", title, true),
+            ("Description", description, false),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if !text.is_empty() {
+                texts.push(TextField {
+                    column,
+                    name: Arc::from(name),
+                    is_title,
+                    text: text.to_string(),
+                });
+            }
+        }
+        Ticket {
+            source: 0,
+            line: 1,
+            record: 1,
+            id: id.to_string(),
+            title: title.to_string(),
+            texts,
+            created: None,
+            resolved: None,
+            status: Status::Unknown,
+            time_spent: None,
+            priority: None,
+            queue: None,
+            raw: Vec::new(),
+        }
+    }
+
+    const RULES: &str = r#"
+        [[rule]]
+        id = "phishing"
+        service = "6.2"
+        any = ["phish*", "credential harvesting"]
+        none = ["phishing simulation"]
+        [[rule]]
+        id = "sample"
+        service = "6.3.2"
+        any = ["malware sample", "reverse engineering"]
+        weight = 0.5
+        [[rule]]
+        id = "sample-title"
+        service = "6.3"
+        any = ["sample"]
+        fields = ["title"]
+        weight = 0.5
+        [[rule]]
+        id = "restore"
+        service = "6.4"
+        all = ["restore", "backup"]
+        [[rule]]
+        id = "cve"
+        service = "7.3"
+        regex = ['\bcve-\d{4}-\d{4,}\b']
+    "#;
+
+    fn matcher(catalog: &Catalog) -> crate::rules::Matcher {
+        let mut diags = Diagnostics::default();
+        let mut rules = RuleSetBuilder::new(catalog);
+        rules.add_str(RULES, "t.toml".as_ref(), &mut diags);
+        assert!(diags.is_empty(), "{:?}", diags.items());
+        rules.build().unwrap()
+    }
+
+    /// A tagger with a few inline rules and the index fallback, built once for all tests.
+    pub(crate) fn tagger() -> &'static Tagger {
+        static TAGGER: OnceLock<Tagger> = OnceLock::new();
+        TAGGER.get_or_init(|| {
+            let catalog = Catalog::default_embedded();
+            let index = CatalogIndex::build(&catalog).unwrap();
+            let matcher = matcher(&catalog);
+            Tagger::new(catalog, matcher)
+                .unwrap()
+                .with_fallback(Some(Fallback::new(index)))
+        })
+    }
+
+    /// The same rules without the fallback. The property below runs on it because the
+    /// index's scores are not bit-for-bit reproducible yet: `CatalogIndex::search` builds its
+    /// query from a `HashSet`, whose order (hence the order of the BM25 sum) changes from call
+    /// to call, so raw scores differ in their last bits and exact ties may flip.
+    fn rules_only() -> &'static Tagger {
+        static TAGGER: OnceLock<Tagger> = OnceLock::new();
+        TAGGER.get_or_init(|| {
+            let catalog = Catalog::default_embedded();
+            let matcher = matcher(&catalog);
+            Tagger::new(catalog, matcher).unwrap()
+        })
+    }
+
+    const WORDS: &[&str] = &[
+        "phishing",
+        "Phished",
+        "credential",
+        "harvesting",
+        "simulation",
+        "malware",
+        "sample",
+        "samples",
+        "reverse",
+        "engineering",
+        "restored",
+        "backup",
+        "from",
+        "CVE-2024-12345",
+        "kids",
+        "scandal",
+        "ﬁle",
+        "Straße",
+        "tabletop",
+        "exercise",
+        "ddos",
+        "advisory",
+        "-",
+        ",",
+        "\n",
+        "forensic",
+        "image",
+        "vulnerability",
+        "patch",
+        "é",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(WORDS), 0..12).prop_map(|w| w.join(" "))
+    }
+
+    fn tickets() -> impl Strategy<Value = Vec<Ticket>> {
+        prop::collection::vec((text(), text()), 0..60).prop_map(|pairs| {
+            pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (title, body))| ticket(&format!("T-{i}"), title, body))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_tagger_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Tagger>();
+        shared::<crate::rules::Matcher>();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))] // keeps CI quick
+        #[test]
+        fn chunking_never_changes_the_output(tickets in tickets(), chunk in 1usize..20) {
+            let tagger = rules_only();
+            let sequential: Vec<Tagging> = tickets.iter().map(|t| tagger.tag(t)).collect();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            let parallel: Vec<Tagging> = pool.install(|| {
+                tickets.par_chunks(chunk).flat_map_iter(|c| tagger.tag_all(c)).collect()
+            });
+            prop_assert_eq!(sequential, parallel);
+        }
+    }
+}

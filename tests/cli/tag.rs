@@ -1,0 +1,345 @@
+//! `csirt-tagger tag`: every flavour, CSV and JSONL, stdin, several inputs, rejects, summary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::{stdout_of, tagger};
+
+/// The tag columns appended to every input's.
+const TAG_COLUMNS: [&str; 5] = [
+    "services",
+    "primary_service",
+    "service_names",
+    "tag_source",
+    "matched_rules",
+];
+
+/// Every export fixture, by flavour.
+const FIXTURES: &[&str] = &[
+    "fixtures/exports/rt/Results.tsv",
+    "fixtures/exports/jira/all-fields.csv",
+    "fixtures/exports/jira/current-fields-bom.csv",
+    "fixtures/exports/servicenow/sn_si_incident.csv",
+    "fixtures/exports/otrs/ticket_search_2026-11-28_09-15.csv",
+    "fixtures/exports/otrs/ticket_search_de.csv",
+    "fixtures/exports/zammad/tickets.csv",
+    "fixtures/exports/zammad/tickets_de.csv",
+    "fixtures/exports/thehive/cases.csv",
+    "fixtures/exports/generic/excel_de.csv",
+    "fixtures/exports/generic/unicode_text_utf16.txt",
+    "fixtures/exports/generic/export_pipe_fr.csv",
+];
+
+/// Parses tagged CSV output into its header and rows.
+fn parse(csv_text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let header = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The numbers of the summary line `read N = tagged by rule A + tagged by index B + untagged C + rejected D`.
+fn summary_counts(stderr: &str) -> [u64; 5] {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("read "))
+        .unwrap_or_else(|| panic!("no summary in {stderr}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    [numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]]
+}
+
+#[test]
+fn every_fixture_flavour_is_tagged_with_its_columns_kept_and_counts_adding_up() {
+    for fixture in FIXTURES {
+        let out = tagger(&["tag", fixture]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{fixture}: {stderr}");
+        let (header, rows) = parse(&String::from_utf8(out.stdout).expect("UTF-8 output"));
+        let tail: Vec<&str> = header[header.len() - 5..]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(tail, TAG_COLUMNS, "{fixture}");
+        let [read, by_rule, by_index, untagged, rejected] = summary_counts(&stderr);
+        assert_eq!(
+            read,
+            by_rule + by_index + untagged + rejected,
+            "{fixture}: {stderr}"
+        );
+        assert_eq!(rows.len() as u64, read - rejected, "{fixture}");
+        assert!(by_rule > 0, "{fixture}: no ticket tagged by rule\n{stderr}");
+        for row in &rows {
+            assert_eq!(row.len(), header.len(), "{fixture}: {row:?}");
+            let n = row.len();
+            let (services, primary, source) = (&row[n - 5], &row[n - 4], &row[n - 2]);
+            match source.as_str() {
+                "none" => assert!(services.is_empty() && primary.is_empty()),
+                "rule" | "index" => assert!(
+                    services.starts_with(primary.as_str()) && !primary.is_empty(),
+                    "{row:?}"
+                ),
+                other => panic!("{fixture}: tag_source {other}"),
+            }
+        }
+        assert!(
+            stderr.contains(&format!(
+                "{}:",
+                Path::new(fixture).file_name().unwrap().to_string_lossy()
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn jira_repeated_columns_pass_through_unchanged_and_in_order() {
+    let out = stdout_of(&["tag", "fixtures/exports/jira/all-fields.csv", "--raw"]);
+    let (header, rows) = parse(&out);
+    let input = std::fs::read_to_string("fixtures/exports/jira/all-fields.csv").unwrap();
+    let (in_header, in_rows) = parse(&input);
+    assert_eq!(&header[..in_header.len()], &in_header[..]);
+    assert_eq!(header.iter().filter(|h| *h == "Comment").count(), 3);
+    for (row, in_row) in rows.iter().zip(&in_rows) {
+        assert_eq!(&row[..in_row.len()], &in_row[..]);
+    }
+    assert_eq!(rows.len(), in_rows.len());
+}
+
+#[test]
+fn a_ransomware_ticket_is_tagged_with_recovery_and_the_rules_that_fired() {
+    let out = stdout_of(&["tag", "fixtures/exports/jira/all-fields.csv"]);
+    let (header, rows) = parse(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r[col("Issue key")] == "SEC-123")
+        .expect("SEC-123 tagged");
+    let services: Vec<&str> = row[col("services")].split(';').collect();
+    assert!(services.contains(&"6.4"), "{services:?}");
+    assert_eq!(row[col("tag_source")], "rule");
+    assert!(!row[col("matched_rules")].is_empty());
+    let names = row[col("service_names")].split(';').count();
+    assert_eq!(names, services.len(), "one name per id");
+}
+
+#[test]
+fn jsonl_output_has_scores_and_matched_words_with_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagged.jsonl");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(!records.is_empty());
+    let r = records
+        .iter()
+        .find(|r| r["id"] == "SEC-123")
+        .expect("SEC-123");
+    assert_eq!(r["schema"], 1);
+    assert_eq!(r["tag_source"], "rule");
+    let m = &r["matches"][0];
+    let field = m["field"].as_str().unwrap();
+    let (start, end) = (
+        m["start"].as_u64().unwrap() as usize,
+        m["end"].as_u64().unwrap() as usize,
+    );
+    let cell = &r["columns"][m["column"].as_u64().unwrap() as usize];
+    assert_eq!(cell[0], field);
+    // Offsets point into the field's text as read (Jira comments: the body after date;author;).
+    assert!(
+        cell[1]
+            .as_str()
+            .unwrap()
+            .contains(m["text"].as_str().unwrap()),
+        "{m}"
+    );
+    assert!(end > start);
+    assert!(
+        r["scores"][r["primary_service"].as_str().unwrap()]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(
+        r["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c[0] == "Comment")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn stdin_gives_the_same_output_as_the_file() {
+    let file = stdout_of(&[
+        "tag",
+        "fixtures/exports/otrs/ticket_search_2026-11-28_09-15.csv",
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["tag", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = std::fs::read("fixtures/exports/otrs/ticket_search_2026-11-28_09-15.csv").unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), file);
+}
+
+#[test]
+fn several_inputs_with_one_header_are_tagged_in_order_and_others_refused() {
+    let one = parse(&stdout_of(&["tag", "fixtures/exports/jira/all-fields.csv"])).1;
+    let two = parse(&stdout_of(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "fixtures/exports/jira/all-fields.csv",
+    ]))
+    .1;
+    assert_eq!(two.len(), 2 * one.len());
+    assert_eq!(&two[..one.len()], &one[..]);
+    assert_eq!(&two[one.len()..], &one[..]);
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "fixtures/exports/rt/Results.tsv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("other columns than"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("both.jsonl");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "fixtures/exports/rt/Results.tsv",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sources: std::collections::BTreeSet<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(sources.len(), 2);
+}
+
+#[test]
+fn damaged_rows_are_kept_or_rejected_never_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/generic/damaged.csv",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let [read, by_rule, by_index, untagged, rejected] = summary_counts(&stderr);
+    assert_eq!(read, by_rule + by_index + untagged + rejected);
+    let (_, rows) = parse(&String::from_utf8(out.stdout).unwrap());
+    let (_, reject_rows) = parse(&std::fs::read_to_string(&rejects).unwrap());
+    assert_eq!(rows.len() as u64 + reject_rows.len() as u64, read);
+    assert!(
+        stderr.contains("damaged.csv:"),
+        "warnings name the file: {stderr}"
+    );
+    let strict = tagger(&["tag", "fixtures/exports/generic/damaged.csv", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn formula_cells_are_neutralised_unless_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("evil.csv");
+    std::fs::write(
+        &input,
+        "id,title,description\n1,=HYPERLINK(\"http://x\"),-5\n2,@SUM(A1),+cmd|' /C calc'!A0\n",
+    )
+    .unwrap();
+    let (_, rows) = parse(&stdout_of(&["tag", input.to_str().unwrap()]));
+    assert_eq!(rows[0][1], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(rows[0][2], "-5", "a plain number stays a number");
+    assert_eq!(rows[1][1], "'@SUM(A1)");
+    assert_eq!(rows[1][2], "'+cmd|' /C calc'!A0");
+    let (_, rows) = parse(&stdout_of(&["tag", input.to_str().unwrap(), "--raw"]));
+    assert_eq!(rows[0][1], "=HYPERLINK(\"http://x\")");
+}
+
+#[test]
+fn an_unwritable_output_fails_before_any_work() {
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        "/nonexistent-dir/x.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent-dir/x.csv"));
+}
+
+#[test]
+fn every_corpus_file_is_tagged_and_counts_add_up() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    for name in ["kev.csv", "rustsec.csv", "vcdb-incidents.csv"] {
+        let path = corpus.join(name);
+        let out = tagger(&["tag", path.to_str().unwrap(), "-j", "2"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        let [read, by_rule, by_index, untagged, rejected] = summary_counts(&stderr);
+        assert_eq!(read, by_rule + by_index + untagged + rejected, "{name}");
+        assert_eq!(rejected, 0, "{name}: {stderr}");
+        let (_, rows) = parse(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(rows.len() as u64, read, "{name}");
+        assert!(
+            by_rule * 2 > read,
+            "{name}: most records should be tagged by rule: {stderr}"
+        );
+    }
+}

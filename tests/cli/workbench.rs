@@ -1,0 +1,220 @@
+//! The rule-tuning workbench (issue 7): `rules check`, `rules test`, `evaluate`, `coverage`.
+
+use crate::{stdout_of, tagger};
+
+const LABELLED: [&str; 4] = [
+    "fixtures/labelled/jira.csv",
+    "fixtures/labelled/otrs.csv",
+    "fixtures/labelled/rt.tsv",
+    "fixtures/labelled/servicenow.csv",
+];
+
+fn in_unit(x: &serde_json::Value, what: &str) -> f64 {
+    let v = x
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {x}"));
+    assert!((0.0..=1.0).contains(&v), "{what} = {v} is outside [0, 1]");
+    v
+}
+
+#[test]
+fn rules_check_finds_no_error_in_the_default_rules() {
+    let out = tagger(&["rules", "check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["errors"], 0, "{doc:#}");
+    assert!(out.status.success());
+}
+
+#[test]
+fn rules_check_reports_errors_at_file_line_col_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[[rule]]\nid = \"a\"\nservice = \"6.3\"\nany = [\"sample\", \"sample\"]\n\n\
+         [[rule]]\nid = \"b\"\nservice = \"6.3\"\nregex = ['(unclosed']\n",
+    )
+    .unwrap();
+    let out = tagger(&["rules", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let shown = path.display().to_string();
+    assert!(
+        text.contains(&format!("{shown}:9:10: error: rule b: invalid regex")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{shown}:4:18: warning: rule a: any `sample`")),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_test_reports_a_failing_example_and_a_failing_case() {
+    let out = tagger(&["rules", "test", "fixtures/workbench/failing-rules"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.last(), Some(&"4 passed, 2 failed"), "{text}");
+    assert!(
+        text.contains("artifacts.toml:10:5: rule artifact.sample does not fire on its example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cases.toml:9:1: missing 6.5; primary should be 6.5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_test_passes_on_the_default_rules_with_a_summary_line() {
+    let text = stdout_of(&["rules", "test"]);
+    let last = text.lines().last().unwrap();
+    let (passed, failed) = last.split_once(" passed, ").expect("summary line");
+    assert!(passed.parse::<u64>().unwrap() > 0);
+    assert_eq!(failed, "0 failed");
+}
+
+#[test]
+fn evaluate_on_the_dev_set_prints_figures_in_the_unit_interval() {
+    let mut args = vec![
+        "evaluate",
+        "--quiet",
+        "--gold",
+        "fixtures/labelled/gold.csv",
+    ];
+    args.extend(LABELLED);
+    args.extend(["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&args)).expect("JSON");
+    let base = &doc["base"];
+    let report = &base["report"];
+    assert_eq!(report["scored"], 264);
+    assert_eq!(report["missing_from_input"].as_array().unwrap().len(), 0);
+    for key in ["precision", "recall", "f1"] {
+        in_unit(&report["micro"][key], key);
+        in_unit(&report["macro"][key], key);
+    }
+    in_unit(&report["primary"]["accuracy"], "primary accuracy");
+    let services = report["services"].as_array().unwrap();
+    assert!(services.len() >= 15, "{services:?}");
+    for s in services {
+        in_unit(&s["f1"], "f1");
+        let c = &s["counts"];
+        assert_eq!(
+            s["support"],
+            c["tp"].as_u64().unwrap() + c["fn_"].as_u64().unwrap()
+        );
+    }
+    assert!(doc["compare"].is_null());
+    for m in base["misses"].as_array().unwrap() {
+        assert!(!m["why"].as_array().unwrap().is_empty(), "{m}");
+    }
+}
+
+#[test]
+fn evaluate_warns_about_gold_ids_missing_from_the_input_and_compares_rule_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    stdout_of(&["rules", "init", "--quiet", rules.to_str().unwrap()]);
+    let out = tagger(&[
+        "evaluate",
+        "fixtures/labelled/jira.csv",
+        "--gold",
+        "fixtures/labelled/gold.csv",
+        "--compare",
+        rules.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gold id(s) are in no input"), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("tickets A tickets B"), "{text}");
+    // The same rules on both sides: no F1 moves. Service rows: `6.2  f1A f1B change ...`.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| {
+            c.len() == 8 && c[0].contains('.') && c[0].starts_with(|d: char| d.is_ascii_digit())
+        })
+        .collect();
+    assert!(rows.len() >= 10, "{text}");
+    for cells in rows {
+        assert_eq!(cells[1], cells[2], "{cells:?}");
+        assert_eq!(cells[4], cells[5], "{cells:?}");
+    }
+}
+
+#[test]
+fn evaluate_csv_has_one_row_per_service_and_the_averages() {
+    let mut args = vec![
+        "evaluate",
+        "--quiet",
+        "--gold",
+        "fixtures/labelled/gold.csv",
+    ];
+    args.extend(LABELLED);
+    args.extend(["--format", "csv"]);
+    let text = stdout_of(&args);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let scopes: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    assert_eq!(&scopes[scopes.len() - 3..], ["micro", "macro", "primary"]);
+    for r in &rows {
+        for i in 4..7 {
+            let v: f64 = r[i].parse().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn coverage_on_the_example_export_counts_every_rule() {
+    let out = stdout_of(&[
+        "coverage",
+        "--quiet",
+        "fixtures/exports/jira/all-fields.csv",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let tickets = doc["tickets"].as_u64().unwrap();
+    assert!(tickets > 0);
+    let rules = doc["rules"].as_array().unwrap();
+    let never = doc["never_fired"].as_array().unwrap().len();
+    let fired = rules
+        .iter()
+        .filter(|r| r["fired"].as_u64().unwrap() > 0)
+        .count();
+    assert_eq!(fired + never, rules.len());
+    for r in rules {
+        let (f, alone, overlaps) = (
+            r["fired"].as_u64(),
+            r["alone"].as_u64(),
+            r["overlaps"].as_u64(),
+        );
+        assert_eq!(f, Some(alone.unwrap() + overlaps.unwrap()), "{r}");
+        assert!(r["conflicts"].as_u64() <= overlaps, "{r}");
+        in_unit(&r["coverage"], "coverage");
+    }
+    for f in doc["fragile"].as_array().unwrap() {
+        in_unit(&f["share"], "fragile share");
+    }
+    // The CSV matrix is square, and symmetric.
+    let csv_text = stdout_of(&[
+        "coverage",
+        "--quiet",
+        "fixtures/exports/jira/all-fields.csv",
+        "--format",
+        "csv",
+    ]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), fired);
+    assert_eq!(header.len(), fired + 1);
+    for (i, row) in rows.iter().enumerate() {
+        for (j, other) in rows.iter().enumerate() {
+            assert_eq!(row[j + 1], other[i + 1]);
+        }
+    }
+}
