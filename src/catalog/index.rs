@@ -10,7 +10,7 @@
 //! same search serves a person's query and a ticket's attacker-written text, where `:`, `-`
 //! and quotes are just characters.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use tantivy::collector::TopDocs;
@@ -172,7 +172,9 @@ impl CatalogIndex {
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let unique: HashSet<&str> = words.iter().map(|(_, stem)| stem.as_str()).collect();
+        // Sorted, so the score sums add up in the same order every run: a score on the
+        // fallback threshold must not flip between runs.
+        let unique: BTreeSet<&str> = words.iter().map(|(_, stem)| stem.as_str()).collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, (_, boost)) in self.fields.iter().zip(FIELDS) {
             for stem in &unique {

@@ -33,10 +33,30 @@ use toml::Spanned;
 use super::services::load_catalog;
 use super::GlobalArgs;
 
-/// Test files embedded with the default rules: `(name, TOML)`. `rules/tests/` does not exist
-/// in the repository yet; when it does, list its files here with `include_str!` (explicitly,
-/// so that a stray file is never embedded by accident).
-pub const DEFAULT_TESTS: &[(&str, &str)] = &[];
+/// Test files embedded with the default rules: `(name, TOML)`, the files of `rules/tests/`,
+/// listed explicitly so that a stray file is never embedded by accident.
+pub const DEFAULT_TESTS: &[(&str, &str)] = &[
+    (
+        "5-event-management.toml",
+        include_str!("../../rules/tests/5-event-management.toml"),
+    ),
+    (
+        "6-incident-management.toml",
+        include_str!("../../rules/tests/6-incident-management.toml"),
+    ),
+    (
+        "7-vulnerability-management.toml",
+        include_str!("../../rules/tests/7-vulnerability-management.toml"),
+    ),
+    (
+        "8-situational-awareness.toml",
+        include_str!("../../rules/tests/8-situational-awareness.toml"),
+    ),
+    (
+        "9-knowledge-transfer.toml",
+        include_str!("../../rules/tests/9-knowledge-transfer.toml"),
+    ),
+];
 
 /// `rules test`.
 #[derive(Debug, clap::Args)]

@@ -474,3 +474,15 @@ mod agrees_with_a_naive_scan {
         }
     }
 }
+
+#[test]
+fn column_names_match_in_any_case_beyond_ascii() {
+    let m = matcher(
+        "[[rule]]\nid = \"r\"\nservice = \"6.3\"\nany = [\"sample\"]\nfields = [\"LÖSUNG\"]\n",
+    );
+    let mut scratch = Scratch::default();
+    let found = m.find(&[field("Lösung", false, "sample")], &mut scratch, false);
+    assert_eq!(found.fired().len(), 1);
+    let found = m.find(&[field("Losung", false, "sample")], &mut scratch, false);
+    assert_eq!(found.fired().len(), 0);
+}

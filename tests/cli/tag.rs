@@ -343,3 +343,53 @@ fn every_corpus_file_is_tagged_and_counts_add_up() {
         );
     }
 }
+
+#[test]
+fn explain_says_which_rule_fired_on_which_words_for_a_text_and_for_a_ticket() {
+    let out = stdout_of(&[
+        "explain",
+        "--text",
+        "Ransomware on FS01, restored from backup",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["tags"][0]["id"], "6.4", "{out}");
+    let fired = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["outcome"] == "fired")
+        .expect("a fired rule");
+    let m = &fired["matches"][0];
+    let text = "Ransomware on FS01, restored from backup";
+    let (start, end) = (
+        m["start"].as_u64().unwrap() as usize,
+        m["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], m["text"].as_str().unwrap());
+    // Plain text when piped: no escape sequences.
+    let plain = stdout_of(&["explain", "--text", "Ransomware on FS01"]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    assert!(plain.contains("6.4"), "{plain}");
+    // A ticket of an export, by id: its fields are named by their columns.
+    let out = stdout_of(&[
+        "explain",
+        "fixtures/exports/rt/Results.tsv",
+        "--id",
+        "4711",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["ticket"], "4711");
+    assert_eq!(v["fields"][0]["name"], "Subject");
+    assert!(!v["tags"].as_array().unwrap().is_empty(), "{out}");
+    let missing = tagger(&[
+        "explain",
+        "fixtures/exports/rt/Results.tsv",
+        "--id",
+        "no-such-ticket",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+}
