@@ -359,7 +359,7 @@ fn report_exports(
         .zip(&summary.sources)
         .map(|(p, (_, counts))| (p.clone(), counts.tickets))
         .collect();
-    let provenance = provenance(catalog, &args.rules, &inputs)?;
+    let provenance = provenance(catalog, tagger.matcher(), &inputs)?;
     let workload = recorder.into_workload();
     report::write_report(
         &workload,

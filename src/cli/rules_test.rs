@@ -247,26 +247,12 @@ fn test_files(args: &TestArgs) -> anyhow::Result<Vec<(PathBuf, String)>> {
         .map(|p| p.join("tests"));
     let dirs: Vec<PathBuf> = beside.filter(|p| p.is_dir()).collect();
     for path in dirs.iter().chain(&args.tests) {
-        for file in toml_files(path)? {
+        for file in csirt_tagger::rules::toml_files(path)? {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             files.push((file, text));
         }
     }
-    Ok(files)
-}
-
-/// A file, or the `*.toml` files of a directory in name order.
-fn toml_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
-        .collect();
-    files.sort();
     Ok(files)
 }
 

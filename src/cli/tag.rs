@@ -210,7 +210,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
             .zip(&summary.sources)
             .map(|(p, (_, counts))| (p.clone(), counts.tickets))
             .collect();
-        let provenance = provenance(tagger.catalog(), &args.rules, &inputs)?;
+        let provenance = provenance(tagger.catalog(), tagger.matcher(), &inputs)?;
         csirt_tagger::report::write_report(
             &recorder.into_workload(),
             tagger.catalog(),

@@ -4,18 +4,16 @@
 //! that `tag` wrote (it has the `services` column and its companions), with the services
 //! written there: a team can review and correct tags in a spreadsheet and report on that.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, Kind};
 use csirt_tagger::import::{SourceInfo, Ticket};
 use csirt_tagger::output::tagged::TAG_COLUMNS;
 use csirt_tagger::report::{Provenance, Stamp};
-use csirt_tagger::rules::DEFAULT_RULES;
+use csirt_tagger::rules::Matcher;
 use csirt_tagger::stats::{TicketFacts, Workload, WorkloadOptions};
 use csirt_tagger::tag::Tagging;
-
-use super::rules_args::RulesArgs;
 
 /// Counts tickets of one input after another into one workload.
 pub struct Recorder {
@@ -141,14 +139,23 @@ impl Recorder {
     }
 }
 
-/// What a report was made from: tool, catalog, rules files, inputs (with their ticket counts).
+/// What a report was made from: tool, catalog, the rules files the matcher was built from
+/// (fingerprinted as they were read), inputs (with their ticket counts).
 pub fn provenance(
     catalog: &Catalog,
-    rules: &RulesArgs,
+    matcher: &Matcher,
     inputs: &[(PathBuf, u64)],
 ) -> anyhow::Result<Provenance> {
     let mut provenance = Provenance::new(catalog);
-    provenance.rules = rules_stamps(rules)?;
+    provenance.rules = matcher
+        .sources()
+        .iter()
+        .map(|s| Stamp {
+            name: s.origin.display().to_string(),
+            sha256: s.sha256.clone(),
+            tickets: None,
+        })
+        .collect();
     for (path, tickets) in inputs {
         let stamp = if path.as_os_str() == "-" {
             Stamp::of_bytes("<stdin>", b"")
@@ -158,32 +165,4 @@ pub fn provenance(
         provenance.inputs.push(stamp.with_tickets(*tickets));
     }
     Ok(provenance)
-}
-
-/// Fingerprints of the rules in use: each `--rules` file (a directory's `*.toml` files in the
-/// order they are loaded), or the embedded defaults.
-fn rules_stamps(rules: &RulesArgs) -> anyhow::Result<Vec<Stamp>> {
-    if rules.rules.is_empty() {
-        return Ok(DEFAULT_RULES
-            .iter()
-            .map(|(name, text)| Stamp::of_bytes(format!("<embedded:{name}>"), text.as_bytes()))
-            .collect());
-    }
-    let mut stamps = Vec::new();
-    for path in &rules.rules {
-        if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| path.display().to_string())?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
-                .collect();
-            files.sort();
-            for f in files {
-                stamps.push(Stamp::of_file(&f)?);
-            }
-        } else {
-            stamps.push(Stamp::of_file(Path::new(path))?);
-        }
-    }
-    Ok(stamps)
 }

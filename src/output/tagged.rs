@@ -193,8 +193,9 @@ impl Renderer<'_> {
         ticket: &Ticket,
         tagged: &DetailedTagging,
     ) -> serde_json::Value {
-        let [_, primary, _, source, _] = tag_columns(self.catalog, self.matcher, &tagged.tagging);
         let tagging = &tagged.tagging;
+        let primary = tagging.primary().map(|p| self.catalog.entry(p).id.as_str());
+        let source = self::source_name(tagging.source);
         let mut ids = Vec::new();
         let mut names = Vec::new();
         let mut scores = serde_json::Map::new();
@@ -243,7 +244,7 @@ impl Renderer<'_> {
             "id": ticket.id,
             "columns": columns,
             "services": ids,
-            "primary_service": if primary.is_empty() { serde_json::Value::Null } else { primary.into() },
+            "primary_service": primary,
             "service_names": names,
             "tag_source": source,
             "matched_rules": tagging.rules.iter().map(|&r| self.matcher.rule(r).id.clone()).collect::<Vec<_>>(),

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use super::automaton::Automaton;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
@@ -63,6 +65,33 @@ pub struct RuleSetBuilder<'c> {
     /// Threshold settings in the order met; the last one for a service wins.
     thresholds: Vec<(EntryId, Located<f64>)>,
     over_limit: bool,
+    /// Every file added, in order, with the fingerprint of its text.
+    sources: Vec<RulesSource>,
+}
+
+/// A rules file a [`Matcher`] was built from: where it came from and the SHA-256 of its text,
+/// so a report can say exactly which rules made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulesSource {
+    /// The path as given, or `<embedded:rules/NAME>`.
+    pub origin: PathBuf,
+    /// `sha256:<hex>` of the file's text.
+    pub sha256: String,
+}
+
+/// The rules files a path names: the file itself, or the `*.toml` files of a directory in
+/// name order (the order they are loaded in, so later files override earlier ones).
+pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::io(path, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 impl<'c> RuleSetBuilder<'c> {
@@ -75,6 +104,7 @@ impl<'c> RuleSetBuilder<'c> {
             ids: HashMap::new(),
             thresholds: Vec::new(),
             over_limit: false,
+            sources: Vec::new(),
         }
     }
 
@@ -106,17 +136,8 @@ impl<'c> RuleSetBuilder<'c> {
     ///
     /// Fails only when the path cannot be read; problems inside files are diagnostics.
     pub fn add_path(&mut self, path: &Path, diags: &mut Diagnostics) -> Result<&mut Self> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if !meta.is_dir() {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            return Ok(self.add_str(&text, path, diags));
-        }
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| Error::io(path, e))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
-            .collect();
-        files.sort();
+        std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let files = toml_files(path)?;
         if files.is_empty() {
             diags.push(Diagnostic {
                 severity: Severity::Warning,
@@ -136,6 +157,10 @@ impl<'c> RuleSetBuilder<'c> {
     pub fn add_str(&mut self, text: &str, origin: &Path, diags: &mut Diagnostics) -> &mut Self {
         // This file's problems are gathered apart, then reported in file order.
         let mut found = Diagnostics::default();
+        self.sources.push(RulesSource {
+            origin: origin.to_path_buf(),
+            sha256: format!("sha256:{:x}", Sha256::digest(text.as_bytes())),
+        });
         let file = load_file(text, origin, self.catalog, &mut found);
         let mut services: Vec<EntryId> = Vec::new();
         for rule in file.rules {
@@ -384,6 +409,7 @@ impl<'c> RuleSetBuilder<'c> {
             thresholds[service.index()] = (t.value, Some(t.at));
         }
         Ok(Matcher {
+            sources: self.sources,
             rules,
             compiled,
             terms,

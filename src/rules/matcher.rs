@@ -128,6 +128,8 @@ pub struct Matcher {
     /// Per catalog entry: threshold, and where it was set (None: the default).
     pub(super) thresholds: Vec<(f64, Option<Location>)>,
     pub(super) catalog_fingerprint: String,
+    /// The files the rules came from, in load order.
+    pub(super) sources: Vec<super::compile::RulesSource>,
 }
 
 /// What a compiled rule set holds (for `--verbose`, `rules check` and benchmarks).
@@ -197,6 +199,11 @@ impl Matcher {
     pub fn threshold(&self, service: EntryId) -> (f64, Option<&Location>) {
         let (t, at) = &self.thresholds[service.index()];
         (*t, at.as_ref())
+    }
+
+    /// The files the rules were loaded from, in order, with their fingerprints.
+    pub fn sources(&self) -> &[super::compile::RulesSource] {
+        &self.sources
     }
 
     /// The fingerprint of the catalog the rules were resolved against.

@@ -41,7 +41,7 @@ mod pattern;
 mod regex_filter;
 mod scan;
 
-pub use compile::{Limits, RuleSetBuilder};
+pub use compile::{toml_files, Limits, RuleSetBuilder, RulesSource};
 pub use load::{Located, Rule};
 pub use matcher::{Found, Hit, List, Matcher, MatcherStats, RuleHit, RuleId, Scratch};
 
