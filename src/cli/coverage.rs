@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use csirt_tagger::evaluate::coverage::{overlap_matrix, Coverage, CoverageReport};
+use csirt_tagger::output::neutralize_formula;
 use csirt_tagger::tag::Tagging;
 use rayon::prelude::*;
 
@@ -35,6 +36,10 @@ pub struct CoverageArgs {
     /// whole report, `evaluate::coverage::CoverageReport`).
     #[arg(long, value_enum, default_value_t = CoverageFormat::Text)]
     pub format: CoverageFormat,
+    /// Keep CSV cells that a spreadsheet would run as formulas as they are (by default a rule
+    /// id starting with = + - @ tab or CR gets a leading '), in the CSV and --rejects.
+    #[arg(long)]
+    pub raw: bool,
     /// How many candidate keywords (and overlapping pairs, in text) to show.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub top: usize,
@@ -61,7 +66,7 @@ pub enum CoverageFormat {
 /// Runs `coverage`.
 pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> {
     let options = args.import.to_options()?;
-    let rejects = args.import.rejects_writer()?;
+    let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let matcher = tagger.matcher();
     let mut coverage = Coverage::new(matcher, tagger.catalog());
@@ -89,6 +94,13 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
         }
         CoverageFormat::Csv => {
             let (ids, m) = overlap_matrix(&report);
+            let ids: Vec<String> = ids
+                .iter()
+                .map(|id| match args.raw {
+                    true => id.clone(),
+                    false => neutralize_formula(id).into_owned(),
+                })
+                .collect();
             let mut w = csv::Writer::from_writer(out);
             w.write_record(std::iter::once("rule").chain(ids.iter().map(String::as_str)))?;
             for (id, row) in ids.iter().zip(&m) {

@@ -48,6 +48,10 @@ pub struct EvaluateArgs {
     /// Output: text, csv (one row per service, then micro, macro and primary rows) or json.
     #[arg(long, value_enum, default_value_t = EvaluateFormat::Text)]
     pub format: EvaluateFormat,
+    /// Keep CSV cells that a spreadsheet would run as formulas as they are (by default a text
+    /// cell starting with = + - @ tab or CR gets a leading '), in the CSV and --rejects.
+    #[arg(long)]
+    pub raw: bool,
     /// How many misses and false alarms to show.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
@@ -95,7 +99,7 @@ pub struct Scored {
 /// Runs `evaluate`.
 pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let options = args.import.to_options()?;
-    let rejects = args.import.rejects_writer()?;
+    let rejects = args.import.rejects_writer(args.raw)?;
     let base = args.rules.load_tagger(global)?;
     let other = match &args.compare {
         Some(path) => {
@@ -183,7 +187,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
             std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&doc)?.as_bytes())?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
-        EvaluateFormat::Csv => write_csv(&mut out, &scored)?,
+        EvaluateFormat::Csv => write_csv(&mut out, &scored, args.raw)?,
         EvaluateFormat::Text => write_text(&mut out, &scored, &args.gold)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use csirt_tagger::evaluate::Report;
+use csirt_tagger::output::neutralize_formula;
 
 use super::evaluate::{Mistake, Scored};
 use super::term::sanitize;
@@ -24,7 +25,16 @@ pub enum EvaluateFormat {
 }
 
 /// Writes the CSV rows of every scored rule set.
-pub fn write_csv(out: &mut impl Write, scored: &[Scored]) -> anyhow::Result<()> {
+/// Text cells (rules paths, ids and names from files) that a spreadsheet would run as a
+/// formula get a leading `'` unless `raw`.
+pub fn write_csv(out: &mut impl Write, scored: &[Scored], raw: bool) -> anyhow::Result<()> {
+    let text = |cell: &str| -> String {
+        if raw {
+            cell.to_string()
+        } else {
+            neutralize_formula(cell).into_owned()
+        }
+    };
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "rules",
@@ -40,12 +50,13 @@ pub fn write_csv(out: &mut impl Write, scored: &[Scored]) -> anyhow::Result<()> 
     let f = |x: f64| format!("{x:.4}");
     for s in scored {
         let r = &s.report;
+        let rules = text(&s.rules);
         for svc in &r.services {
             w.write_record([
-                s.rules.as_str(),
+                rules.as_str(),
                 "service",
-                &svc.id,
-                &svc.name,
+                &text(&svc.id),
+                &text(&svc.name),
                 &f(svc.scores.precision),
                 &f(svc.scores.recall),
                 &f(svc.scores.f1),
@@ -55,11 +66,11 @@ pub fn write_csv(out: &mut impl Write, scored: &[Scored]) -> anyhow::Result<()> 
         }
         for (scope, sc) in [("micro", r.micro), ("macro", r.macro_scores)] {
             let (p, rc, f1) = (f(sc.precision), f(sc.recall), f(sc.f1));
-            w.write_record([&s.rules, scope, "", "", &p, &rc, &f1, "", ""])?;
+            w.write_record([&rules, scope, "", "", &p, &rc, &f1, "", ""])?;
         }
         let a = f(r.primary.accuracy);
         let total = r.primary.total.to_string();
-        w.write_record([&s.rules, "primary", "", "", &a, &a, &a, &total, ""])?;
+        w.write_record([&rules, "primary", "", "", &a, &a, &a, &total, ""])?;
     }
     w.flush()?;
     Ok(())

@@ -212,6 +212,22 @@ fn num(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// Hits listed per rule in text: a long ticket can hold a word thousands of times, and a
+/// terminal is no place for them all (`--format json` keeps every one).
+const MAX_HITS_SHOWN: usize = 20;
+
+/// `... and N more hits` when a list was cut at [`MAX_HITS_SHOWN`].
+fn more_hits(out: &mut impl Write, n: usize) -> std::io::Result<()> {
+    if n > MAX_HITS_SHOWN {
+        writeln!(
+            out,
+            "      ... and {} more (--format json lists them all)",
+            n - MAX_HITS_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
 /// The explanation for people. Everything that comes from the ticket is sanitised: its text
 /// is attacker-controlled and must not drive the terminal.
 fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Result<()> {
@@ -257,7 +273,7 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
             num(r.weight),
             p.dim(&r.at)
         )?;
-        for m in &r.matches {
+        for m in r.matches.iter().take(MAX_HITS_SHOWN) {
             writeln!(
                 out,
                 "      {} {:?} in {} at {}..{}: {:?}",
@@ -269,7 +285,8 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
                 sanitize(&m.text)
             )?;
         }
-        for m in &r.vetoed_by {
+        more_hits(out, r.matches.len())?;
+        for m in r.vetoed_by.iter().take(MAX_HITS_SHOWN) {
             let veto = format!("vetoed by none {:?}", sanitize(&m.pattern));
             writeln!(
                 out,
@@ -281,6 +298,7 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
                 sanitize(&m.text)
             )?;
         }
+        more_hits(out, r.vetoed_by.len())?;
         if !r.missing.is_empty() && r.outcome == Outcome::Incomplete {
             writeln!(
                 out,

@@ -13,6 +13,8 @@ use csirt_tagger::import::{
 };
 use csirt_tagger::Diagnostics;
 
+use super::size::parse_size;
+
 /// How to read ticket exports.
 #[derive(Debug, Default, Clone, clap::Args)]
 #[command(next_help_heading = "Reading exports")]
@@ -78,6 +80,11 @@ pub struct ImportArgs {
     /// Write rows that could not be read to FILE (CSV: file, line, reason, raw).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Largest field read (e.g. 64MiB, 512k, 1GiB) [default: 64MiB]. A row with a larger
+    /// field is rejected, with its line, column and size; a larger quoted field that spans
+    /// lines is taken for a quote left open and its row read without quoting (warning).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_field_size: Option<usize>,
 }
 
 impl ImportArgs {
@@ -134,6 +141,9 @@ impl ImportArgs {
         if let Some(format) = &self.date_format {
             opts.date_format = Some(format.clone());
         }
+        if let Some(size) = self.max_field_size {
+            opts.max_field_size = Some(size);
+        }
         Ok(opts)
     }
 
@@ -143,11 +153,15 @@ impl ImportArgs {
     }
 
     /// Opens the `--rejects` file, if one was asked for. Do it before reading, so a path that
-    /// cannot be written fails before any work.
-    pub fn rejects_writer(&self) -> anyhow::Result<Option<RejectWriter>> {
+    /// cannot be written fails before any work. `raw` (`--raw`) keeps formula-like cells.
+    pub fn rejects_writer(&self, raw: bool) -> anyhow::Result<Option<RejectWriter>> {
         self.rejects
             .as_deref()
-            .map(|p: &Path| RejectWriter::create(p).with_context(|| "--rejects".to_string()))
+            .map(|p: &Path| {
+                RejectWriter::create(p)
+                    .map(|w| w.keep_formulas(raw))
+                    .with_context(|| "--rejects".to_string())
+            })
             .transpose()
     }
 }

@@ -114,7 +114,7 @@ struct TextView {
 /// Runs `inspect`.
 pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> {
     let opts = args.import.to_options()?;
-    let mut rejects_out = args.import.rejects_writer()?;
+    let mut rejects_out = args.import.rejects_writer(false)?;
     let mut out = std::io::stdout().lock();
     let mut all = Vec::new();
     for (source, input) in args.inputs.iter().enumerate() {

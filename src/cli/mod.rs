@@ -13,6 +13,7 @@ mod rules_args;
 mod rules_check;
 mod rules_test;
 mod services;
+mod size;
 mod tag;
 pub mod term;
 mod workload;
@@ -91,10 +92,30 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS, // `| head` is no failure
         Err(err) => {
-            eprintln!("csirt-tagger: error: {err:#}"); // {:#}: the whole cause chain
+            eprintln!(
+                "csirt-tagger: error: {}",
+                term::sanitize_lines(&describe(&err))
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, joined with `: ` like `{:#}`, but a cause its parent already
+/// ends with is said once (`Error::Io` shows its OS error and also has it as its source).
+pub fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if text.ends_with(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// Whether the error is a write to a closed pipe (the reader of our output went away).
@@ -118,5 +139,13 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn an_io_error_says_its_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let err =
+            anyhow::Error::from(csirt_tagger::Error::io("a.csv", io)).context("--rules a.csv");
+        assert_eq!(describe(&err), "--rules a.csv: a.csv: No such file");
     }
 }

@@ -316,7 +316,7 @@ fn report_exports(
 ) -> anyhow::Result<ExitCode> {
     let workload_options = args.stats.workload_options()?;
     let import = args.import.to_options()?;
-    let rejects = args.import.rejects_writer()?;
+    let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let pool = thread_pool(args.threads)?;
     let catalog = tagger.catalog();

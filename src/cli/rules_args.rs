@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::Catalog;
-use csirt_tagger::rules::{Matcher, RuleSetBuilder};
+use csirt_tagger::rules::{Limits, Matcher, RuleSetBuilder};
 use csirt_tagger::tag::{Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
 use super::services::{build_index, load_catalog};
+use super::size::parse_size;
 use super::GlobalArgs;
 
 /// The catalog the embedded default rules are written for.
@@ -32,6 +33,47 @@ pub struct RulesArgs {
     /// best service stands above the others, in standard deviations; see docs/rules.md).
     #[arg(long, value_name = "SCORE", default_value_t = Fallback::DEFAULT_THRESHOLD)]
     pub fallback_threshold: f64,
+    /// Bounds on what the rules may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Bounds on what a rule set may cost (see `Limits`); a rule over one is an error that names
+/// its file, line and column and the option that raises the limit.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Most rules loaded, over all rules files; a rule past it is an error.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_rules)]
+    pub max_rules: usize,
+    /// Compiled size limit of one regex (e.g. 1MiB, 16MiB); a regex over it is an error.
+    /// The regexes without a required word, compiled together, may use 64 times as much.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1MiB")]
+    pub max_regex_size: usize,
+}
+
+impl Default for LimitArgs {
+    fn default() -> LimitArgs {
+        let limits = Limits::default();
+        LimitArgs {
+            max_rules: limits.max_rules,
+            max_regex_size: limits.regex_size_limit,
+        }
+    }
+}
+
+impl LimitArgs {
+    /// The library's limits.
+    pub fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            max_rules: self.max_rules,
+            regex_size_limit: self.max_regex_size,
+            regex_set_size_limit: default
+                .regex_set_size_limit
+                .max(self.max_regex_size.saturating_mul(64)),
+            ..default
+        }
+    }
 }
 
 impl Default for RulesArgs {
@@ -41,6 +83,7 @@ impl Default for RulesArgs {
             rules: Vec::new(),
             no_fallback: false,
             fallback_threshold: Fallback::DEFAULT_THRESHOLD,
+            limits: LimitArgs::default(),
         }
     }
 }
@@ -70,6 +113,7 @@ impl RulesArgs {
         let started = Instant::now();
         let mut diags = Diagnostics::default();
         let mut builder = RuleSetBuilder::new(catalog);
+        builder.limits(self.limits.limits());
         if !self.rules.is_empty() {
             for path in &self.rules {
                 builder
@@ -170,6 +214,19 @@ mod tests {
         let tagger = cmd.rules.load_tagger(&cmd.global).unwrap();
         assert_eq!(tagger.matcher().rules().len(), 1);
         assert!(tagger.fallback().is_none());
+    }
+
+    #[test]
+    fn limits_come_from_the_command_line() {
+        let cmd = Cmd::parse_from(["x", "--max-rules", "5", "--max-regex-size", "2MiB"]);
+        let limits = cmd.rules.limits.limits();
+        assert_eq!((limits.max_rules, limits.regex_size_limit), (5, 2 << 20));
+        assert_eq!(limits.regex_set_size_limit, 128 << 20);
+        let cmd = Cmd::parse_from(["x"]);
+        assert_eq!(
+            cmd.rules.limits.limits().regex_size_limit,
+            Limits::default().regex_size_limit
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use csirt_tagger::rules::lint::lint;
 use csirt_tagger::{Diagnostic, Diagnostics, Location, Severity};
 
+use super::rules_args::LimitArgs;
 use super::rules_test::load_rules;
 use super::services::load_catalog;
 use super::GlobalArgs;
@@ -29,6 +30,9 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Bounds on what the rules may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Output formats of `rules check`.
@@ -44,7 +48,7 @@ pub enum CheckFormat {
 pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(global)?;
     let mut diags = Diagnostics::default();
-    let builder = load_rules(&catalog, &args.paths, &mut diags)?;
+    let builder = load_rules(&catalog, &args.paths, &args.limits, &mut diags)?;
     let mut found: Vec<Diagnostic> = diags.drain();
     match builder.build() {
         // Lints run on the rules that compiled: a rule with an error is already reported.

@@ -30,6 +30,7 @@ use csirt_tagger::{Diagnostics, Location, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::rules_args::LimitArgs;
 use super::services::load_catalog;
 use super::GlobalArgs;
 
@@ -70,6 +71,9 @@ pub struct TestArgs {
     /// Output: text, or json (`{"schema": 1, "passed", "failed", "failures": [...]}`).
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     pub format: TestFormat,
+    /// Bounds on what the rules may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Output formats of `rules test`.
@@ -98,7 +102,7 @@ pub struct Failure {
 pub fn run(global: &GlobalArgs, args: TestArgs) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(global)?;
     let mut diags = Diagnostics::default();
-    let builder = load_rules(&catalog, &args.paths, &mut diags)?;
+    let builder = load_rules(&catalog, &args.paths, &args.limits, &mut diags)?;
     for d in diags.items() {
         if d.severity == Severity::Error || !global.quiet {
             eprintln!("{d}");
@@ -400,9 +404,11 @@ fn test_file_cases(
 pub fn load_rules<'c>(
     catalog: &'c Catalog,
     paths: &[PathBuf],
+    limits: &LimitArgs,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<RuleSetBuilder<'c>> {
     let mut builder = RuleSetBuilder::new(catalog);
+    builder.limits(limits.limits());
     if paths.is_empty() {
         builder.add_defaults(diags);
     }

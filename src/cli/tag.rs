@@ -86,7 +86,7 @@ struct Tally {
 pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let options = args.import.to_options()?;
-    let rejects = args.import.rejects_writer()?;
+    let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let format = match (args.output_format, &args.output) {
         (Some(OutputFormat::Csv), _) => TaggedFormat::Csv,

@@ -12,6 +12,7 @@ use super::date::{self, DateOrder, DateParser};
 use super::decode::{lossy, DecodeIssue, FieldDecoder};
 use super::duration::parse_duration;
 use super::flavour::{Mapping, StatusMap};
+use super::options::show_size;
 use super::records::{field_position, RawRecord};
 use super::reject::Reject;
 use super::ticket::{TextField, Ticket};
@@ -53,6 +54,8 @@ pub struct Builder {
     pub delimiter: u8,
     /// Whether `"` quotes.
     pub quoting: bool,
+    /// The size limit of a field, for messages.
+    pub max_field: usize,
 }
 
 impl Builder {
@@ -67,17 +70,36 @@ impl Builder {
         diags: &mut Diagnostics,
     ) -> Result<Built> {
         let expected = self.headers.len();
-        let reject = |reason: String| {
+        let reject_at = |at: Option<Location>, reason: String| {
             let text = lossy(raw);
             Built::Reject(Reject {
                 source: self.source,
                 path: self.path.clone(),
                 line: rec.line,
                 record,
+                at,
                 reason,
                 raw: text.trim_end_matches(['\r', '\n']).to_string(),
             })
         };
+        let reject = |reason: String| reject_at(None, reason);
+        if let Some(big) = rec.oversize {
+            let name = self.headers.get(big.field).map_or("", |h| &**h);
+            let size = if big.cut {
+                format!("more than {}", show_size(big.bytes))
+            } else {
+                show_size(big.bytes)
+            };
+            let at = self.loc(rec.line + big.at.0, big.at.1);
+            return Ok(reject_at(
+                Some(at),
+                format!(
+                    "field {} (`{name}`) is {size}, over the {} limit (--max-field-size raises it)",
+                    big.field + 1,
+                    show_size(self.max_field as u64)
+                ),
+            ));
+        }
         if rec.len() == 1 && expected >= 3 {
             return Ok(reject(format!(
                 "no delimiter in this line: not a row of this export ({expected} columns expected)"
@@ -99,7 +121,10 @@ impl Builder {
         }
         if let Some(at) = rec.quote_problem {
             let (line, col) = offset_position(raw, at);
-            let what = if rec.unquoted {
+            let what = if rec.runaway {
+                "a quoted field is never closed properly, or is larger than --max-field-size; \
+                 this line was read without quoting"
+            } else if rec.unquoted {
                 "a quoted field is never closed properly; this line was read without quoting"
             } else {
                 "a quoted field is not closed properly; its fields may be cut wrong"

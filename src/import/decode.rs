@@ -79,16 +79,50 @@ pub fn detect(head: &[u8], complete: bool, forced: Option<&'static Encoding>) ->
             ascii_only: head[..e.valid_up_to()].is_ascii(),
             reason: "valid UTF-8".into(),
         },
-        Err(e) => Detected {
-            encoding: WINDOWS_1252,
-            bom_len: 0,
-            ascii_only: false,
-            reason: format!(
-                "invalid UTF-8 at byte {}: read as windows-1252 (use --encoding to choose)",
-                e.valid_up_to()
-            ),
-        },
+        Err(e) => {
+            // Mostly valid UTF-8 with a few bad bytes (a stray windows-1252 character pasted
+            // into one ticket) is UTF-8: read as windows-1252, every other character would
+            // turn into two. The bad fields fall back to windows-1252, each with a warning.
+            let (valid, invalid) = utf8_profile(head, complete);
+            if valid > invalid {
+                return Detected {
+                    encoding: UTF_8,
+                    bom_len: 0,
+                    ascii_only: false,
+                    reason: format!(
+                        "UTF-8 ({valid} multi-byte characters), with {invalid} invalid \
+                         sequence(s), the first at byte {}: fields with them are read as \
+                         windows-1252 (use --encoding to choose)",
+                        e.valid_up_to()
+                    ),
+                };
+            }
+            Detected {
+                encoding: WINDOWS_1252,
+                bom_len: 0,
+                ascii_only: false,
+                reason: format!(
+                    "invalid UTF-8 at byte {}: read as windows-1252 (use --encoding to choose)",
+                    e.valid_up_to()
+                ),
+            }
+        }
     }
+}
+
+/// Valid multi-byte UTF-8 characters and invalid sequences in `head` (a sequence cut by the
+/// end of an incomplete sample is neither).
+fn utf8_profile(head: &[u8], complete: bool) -> (usize, usize) {
+    let (mut valid, mut invalid) = (0, 0);
+    let mut chunks = head.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        let cut_at_end = !complete && chunks.peek().is_none();
+        if !chunk.invalid().is_empty() && !cut_at_end {
+            invalid += 1;
+        }
+    }
+    (valid, invalid)
 }
 
 /// UTF-16 without BOM: most of the even (BE) or odd (LE) bytes are zero, as in ASCII text.
@@ -268,6 +302,18 @@ mod tests {
         // A multi-byte character cut by the end of the sample is not invalid.
         let d = detect("id,t\u{e9}".as_bytes().split_last().unwrap().1, false, None);
         assert_eq!(d.encoding, UTF_8);
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_stays_utf8() {
+        let mut bytes = "id,t\n1,Prüfung nötig – grüße\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"2,cr\xe8me\n"); // one windows-1252 byte
+        let d = detect(&bytes, true, None);
+        assert_eq!(d.encoding, UTF_8, "{}", d.reason);
+        assert!(d.reason.contains("1 invalid sequence"), "{}", d.reason);
+        // Mostly windows-1252 (no valid multi-byte character) stays windows-1252.
+        let d = detect(b"id;t\n1;Pr\xfcfung\n2;\xe9t\xe9\n", true, None);
+        assert_eq!(d.encoding, WINDOWS_1252);
     }
 
     #[test]

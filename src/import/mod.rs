@@ -42,7 +42,8 @@ mod ticket;
 pub use flavour::{Detection, Flavour, Mapping, Role};
 pub use info::{ColumnInfo, Counts, DateColumnInfo, DurationInfo, SourceInfo};
 pub use options::{
-    delimiter_name, parse_delimiter, parse_encoding, ColumnRef, ImportOptions, TimeUnit,
+    delimiter_name, parse_delimiter, parse_encoding, show_size, ColumnRef, ImportOptions, TimeUnit,
+    DEFAULT_MAX_FIELD_SIZE,
 };
 pub use reader::Reader;
 pub use reject::{Reject, RejectWriter};

@@ -44,6 +44,39 @@ pub struct ImportOptions {
     pub queue_col: Option<ColumnRef>,
     /// A chrono `strftime` format every date column is read with, instead of detection.
     pub date_format: Option<String>,
+    /// Largest field read, in bytes; `None` is [`DEFAULT_MAX_FIELD_SIZE`]. A row with a
+    /// larger field is rejected (its line, column and size said); a larger quoted field that
+    /// spans lines is taken for a quote left open (see `records`).
+    pub max_field_size: Option<usize>,
+}
+
+/// The default largest field: 64 MiB, far above any ticket text, low enough that one bad row
+/// cannot take the memory of the machine.
+pub const DEFAULT_MAX_FIELD_SIZE: usize = 64 << 20;
+
+impl ImportOptions {
+    /// The largest field read, in bytes.
+    pub fn max_field_size(&self) -> usize {
+        self.max_field_size.unwrap_or(DEFAULT_MAX_FIELD_SIZE)
+    }
+}
+
+/// A size as people read it: `64 MiB`, `1.5 GiB`, `512 KiB`, `1000 bytes`.
+pub fn show_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// A column named by its header (case-insensitive) or by its 1-based position.
@@ -217,6 +250,14 @@ mod tests {
         );
         assert_eq!(parse_encoding("auto").unwrap(), None);
         assert!(parse_encoding("klingon").is_err());
+    }
+
+    #[test]
+    fn sizes_are_shown_in_binary_units() {
+        assert_eq!(show_size(64 << 20), "64 MiB");
+        assert_eq!(show_size(1000), "1000 bytes");
+        assert_eq!(show_size(1536), "1.5 KiB");
+        assert_eq!(show_size(3 << 30), "3 GiB");
     }
 
     #[test]

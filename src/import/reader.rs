@@ -27,10 +27,10 @@ use super::decode::{self, lossy, FieldDecoder, Transcoder};
 use super::duration::guess_unit;
 use super::flavour::{self, Detection, FlavourSpec, StatusMap};
 use super::info::{ColumnInfo, Counts, DateColumnInfo, DurationInfo, SourceInfo};
-use super::options::{ImportOptions, TimeUnit};
+use super::options::{show_size, ImportOptions, TimeUnit};
 use super::records::{RawRecord, RecordReader};
 use super::reject::Reject;
-use super::sniff::{sniff_delimiter, LineEndings};
+use super::sniff::{binary_reason, sniff_delimiter, LineEndings};
 use super::ticket::Ticket;
 use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
 
@@ -87,6 +87,15 @@ impl Reader {
         let complete = head.len() < SNIFF_BYTES;
         let detected = decode::detect(&head, complete, opts.encoding);
         let bom = detected.bom_len;
+        if !decode::needs_transcoding(detected.encoding) {
+            if let Some(what) = binary_reason(&head[bom.min(head.len())..]) {
+                return Err(Error::invalid(
+                    Location::file(&path),
+                    format!("not a text export: {what}"),
+                    "export the tickets as CSV (save a workbook as CSV UTF-8 first)",
+                ));
+            }
+        }
         // The head becomes the record reader's first buffer: no copy for UTF-8 and single-byte
         // inputs. UTF-16 goes through the transcoder, head first.
         let mut records = if decode::needs_transcoding(detected.encoding) {
@@ -118,14 +127,28 @@ impl Reader {
         if line_endings.is_cr_only() {
             // csv_core ends records on a lone CR already; only line counting must follow.
             records.set_newline(b'\r');
+        } else if line_endings.cr > 0 {
+            records.count_lone_cr(); // mixed: a lone CR ends a line among LFs too
         }
         records.configure(delimiter, true);
+        records.max_field = opts.max_field_size();
         let mut header = RawRecord::default();
         if !records.read(&mut header).map_err(io_err)? {
             return Err(Error::invalid(
                 Location::file(&path),
                 "no header line",
                 "check the file",
+            ));
+        }
+        if let Some(big) = header.oversize {
+            return Err(Error::invalid(
+                Location::new(&path, header.line + big.at.0).with_column(big.at.1),
+                format!(
+                    "the header's field {} is over the {} limit of a field",
+                    big.field + 1,
+                    show_size(records.max_field as u64)
+                ),
+                "check that this is a ticket export; --max-field-size raises the limit",
             ));
         }
         let header_decoder = field_decoder(&detected, false, opts);
@@ -233,6 +256,7 @@ impl Reader {
             delimiter,
             quoting,
             mapping: mapping.clone(),
+            max_field: records.max_field,
         };
         let encoding = detected.encoding.name().to_string();
         let info = SourceInfo {
@@ -319,7 +343,10 @@ impl Reader {
                     self.counts.rejected += 1;
                     diags.push(Diagnostic {
                         severity: Severity::Error,
-                        at: Location::new(&r.path, r.line),
+                        at: r
+                            .at
+                            .clone()
+                            .unwrap_or_else(|| Location::new(&r.path, r.line)),
                         message: format!("row rejected: {}", r.reason),
                         hint: Some("--rejects FILE keeps such rows with their text".into()),
                     })?;

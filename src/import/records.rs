@@ -12,10 +12,29 @@ use std::io::{self, Read};
 
 use csv_core::{ReadRecordResult, Reader as CoreReader, ReaderBuilder};
 
-/// A record longer than this that spans several lines is taken for a runaway quoted field:
-/// it is cut at its first line. Bounds memory whatever the input (a quote left open on line 2
-/// of a million-line file would otherwise hold the whole file as one field).
+/// The default size limit of a field ([`RecordReader::max_field`]). Past it, a record that
+/// spans several lines is taken for a runaway quoted field and cut at its first line (a quote
+/// left open on line 2 of a million-line file would otherwise hold the whole file as one
+/// field); a record on one line is kept as an [`Oversize`] record, whose fields are dropped.
+/// Either way memory stays bounded whatever the input.
 pub const MAX_MULTILINE_RECORD: usize = 64 << 20;
+
+/// Bytes of a record over the size limit kept as its raw text (for the reject).
+const OVERSIZE_PREFIX: usize = 1024;
+
+/// A field over the size limit: where it is, and how large it was found to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Oversize {
+    /// 0-based index of the field.
+    pub field: usize,
+    /// Its size in bytes; a lower bound when `cut`.
+    pub bytes: u64,
+    /// Whether reading stopped keeping the record (its fields are gone, its raw bytes are
+    /// the first [`OVERSIZE_PREFIX`]).
+    pub cut: bool,
+    /// Where the field starts: lines after the record's first line, 1-based character column.
+    pub at: (u64, u64),
+}
 
 const BUF_START: usize = 256 * 1024;
 
@@ -33,6 +52,10 @@ pub struct RawRecord {
     pub quote_problem: Option<usize>,
     /// Whether the record was re-read without quoting because of that quote.
     pub unquoted: bool,
+    /// Whether that re-reading came from a multi-line record over the size limit.
+    pub runaway: bool,
+    /// A field over the size limit, if any: the record is not to be used as a ticket.
+    pub oversize: Option<Oversize>,
 }
 
 impl RawRecord {
@@ -91,6 +114,14 @@ pub struct RecordReader {
     pub expected: usize,
     /// Bytes consumed so far (for throughput figures).
     pub consumed: u64,
+    /// Size limit of a field, in bytes (see [`MAX_MULTILINE_RECORD`]).
+    pub max_field: usize,
+    /// The first bytes of the last record when it was over the size limit.
+    prefix: Vec<u8>,
+    /// Whether [`RecordReader::raw`] is `prefix`.
+    cut: bool,
+    /// Whether a CR alone ends a line too (mixed line endings).
+    lone_cr: bool,
 }
 
 impl RecordReader {
@@ -111,6 +142,10 @@ impl RecordReader {
             raw: (0, 0),
             expected: 0,
             consumed: 0,
+            max_field: MAX_MULTILINE_RECORD,
+            prefix: Vec::new(),
+            cut: false,
+            lone_cr: false,
         }
     }
 
@@ -172,9 +207,36 @@ impl RecordReader {
             .build();
     }
 
-    /// The raw bytes of the last record read, line terminator included.
+    /// The raw bytes of the last record read, line terminator included (the first bytes only,
+    /// for a record over the size limit).
     pub fn raw(&self) -> &[u8] {
+        if self.cut {
+            return &self.prefix;
+        }
         &self.buf[self.raw.0..self.raw.1]
+    }
+
+    /// Physical lines in `buf[from..to]`: line ends counted on `newline`, and with
+    /// [`RecordReader::count_lone_cr`] a CR not followed by LF too (a CR last in the buffer,
+    /// its next byte not read yet, is taken for the first half of a CRLF).
+    fn lines(&self, from: usize, to: usize) -> u64 {
+        let n = count(&self.buf[from..to], self.newline);
+        if !self.lone_cr {
+            return n;
+        }
+        let lone = memchr::memchr_iter(b'\r', &self.buf[from..to])
+            .filter(|&i| match self.buf[..self.end].get(from + i + 1) {
+                Some(&next) => next != b'\n',
+                None => self.eof,
+            })
+            .count();
+        n + lone as u64
+    }
+
+    /// Counts a CR not followed by LF as a line end too, for files whose line ends are mixed
+    /// (lone CRs among LFs or CRLFs), as `csv_core` and editors do.
+    pub fn count_lone_cr(&mut self) {
+        self.lone_cr = true;
     }
 
     /// Reads the next record into `rec`; `false` at the end of the input.
@@ -184,6 +246,11 @@ impl RecordReader {
         let (mut nout, mut nends) = (0, 0);
         rec.quote_problem = None;
         rec.unquoted = false;
+        rec.runaway = false;
+        rec.oversize = None;
+        self.cut = false;
+        // Lines of the bytes already dropped, once a field is over the limit.
+        let mut dropped: Option<u64> = None;
         if rec.data.is_empty() {
             rec.data.resize(1024, 0);
             rec.ends.resize(64, 0);
@@ -206,32 +273,147 @@ impl RecordReader {
                 ReadRecordResult::InputEmpty if self.eof && was_empty => break,
                 ReadRecordResult::InputEmpty if self.eof => {}
                 ReadRecordResult::InputEmpty => {
-                    if self.pos - start > MAX_MULTILINE_RECORD
-                        && memchr::memchr(self.newline, &self.buf[start..self.pos]).is_some()
-                    {
+                    if let Some(lines) = dropped.as_mut() {
+                        // Over the limit: keep nothing of the record but its line count.
+                        *lines += self.lines(start, self.pos);
+                        self.consumed += (self.pos - start) as u64;
+                        start = self.pos;
+                    } else if self.pos - start > self.max_field && self.spans_lines(start) {
                         // Runaway quote: stop here, cut the record at its first line below.
                         rec.len = nends;
-                        return self.resync(rec, start, start_line, true);
+                        let more = self.resync(rec, start, start_line, true)?;
+                        self.check_sizes(rec);
+                        return Ok(more);
                     }
                     start = self.fill(start)?;
                 }
+                ReadRecordResult::OutputFull if dropped.is_some() => nout = 0,
                 ReadRecordResult::OutputFull => {
+                    let field_start = if nends == 0 { 0 } else { rec.ends[nends - 1] };
+                    if nout - field_start > self.max_field {
+                        if self.spans_lines(start) {
+                            rec.len = nends;
+                            let more = self.resync(rec, start, start_line, true)?;
+                            self.check_sizes(rec);
+                            return Ok(more);
+                        }
+                        let size = (nout - field_start) as u64;
+                        dropped = Some(self.cut_record(rec, start, start_line, nends, size));
+                        start = self.pos;
+                        (nout, nends) = (0, 0);
+                        continue;
+                    }
                     let n = rec.data.len() * 2;
                     rec.data.resize(n, 0);
                 }
+                ReadRecordResult::OutputEndsFull if dropped.is_some() => nends = 0,
                 ReadRecordResult::OutputEndsFull => {
                     let n = rec.ends.len() * 2;
                     rec.ends.resize(n, 0);
                 }
                 ReadRecordResult::Record => {
+                    if let Some(lines) = dropped {
+                        return Ok(self.finish_cut(rec, start, start_line, lines));
+                    }
                     rec.len = nends;
-                    return self.finish(rec, start, start_line);
+                    let more = self.finish(rec, start, start_line)?;
+                    self.check_sizes(rec);
+                    return Ok(more);
                 }
                 ReadRecordResult::End => break,
             }
         }
+        if let Some(lines) = dropped {
+            return Ok(self.finish_cut(rec, start, start_line, lines));
+        }
         self.raw = (self.pos, self.pos);
         Ok(false)
+    }
+
+    /// Whether the record read so far from `start` spans more than one line.
+    fn spans_lines(&self, start: usize) -> bool {
+        let raw = &self.buf[start..self.pos];
+        let blank = raw
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        memchr::memchr(self.newline, trim_eol(&raw[blank..])).is_some()
+    }
+
+    /// Field `field` of the record at `start` grew past the size limit: notes where it is,
+    /// keeps the record's first bytes and drops the rest from the buffer. Returns the lines of
+    /// the bytes dropped.
+    fn cut_record(
+        &mut self,
+        rec: &mut RawRecord,
+        start: usize,
+        start_line: u64,
+        field: usize,
+        bytes: u64,
+    ) -> u64 {
+        let raw = &self.buf[start..self.pos];
+        let blank = raw
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let content = &raw[blank..];
+        let at = field_position(content, field, self.delimiter, self.quoting);
+        self.prefix.clear();
+        self.prefix
+            .extend_from_slice(&content[..content.len().min(OVERSIZE_PREFIX)]);
+        rec.oversize = Some(Oversize {
+            field,
+            bytes,
+            cut: true,
+            at,
+        });
+        rec.line = start_line + self.lines(start, start + blank);
+        self.consumed += (self.pos - start) as u64;
+        self.lines(start, self.pos)
+    }
+
+    /// Ends a record over the size limit whose last bytes are `buf[start..pos]`.
+    fn finish_cut(
+        &mut self,
+        rec: &mut RawRecord,
+        start: usize,
+        start_line: u64,
+        dropped: u64,
+    ) -> bool {
+        let body = trim_eol(&self.buf[start..self.pos]).len();
+        let total = dropped + self.lines(start, self.pos);
+        let trailing = self.lines(start + body, self.pos);
+        rec.len = 0;
+        rec.lines = (start_line + total - trailing + 1)
+            .saturating_sub(rec.line)
+            .max(1);
+        self.line = start_line + total;
+        self.consumed += (self.pos - start) as u64;
+        self.raw = (self.pos, self.pos);
+        self.cut = true;
+        true
+    }
+
+    /// Notes the first field over the size limit of a record read whole.
+    fn check_sizes(&self, rec: &mut RawRecord) {
+        if rec.oversize.is_some() || rec.len == 0 || rec.ends[rec.len - 1] <= self.max_field {
+            return; // the whole record is within the limit: so is every field
+        }
+        let mut start = 0;
+        for i in 0..rec.len {
+            let end = rec.ends[i];
+            if end - start > self.max_field {
+                let quoting = self.quoting && !rec.unquoted;
+                rec.oversize = Some(Oversize {
+                    field: i,
+                    bytes: (end - start) as u64,
+                    cut: false,
+                    at: field_position(self.raw(), i, self.delimiter, quoting),
+                });
+                return;
+            }
+            start = end;
+        }
     }
 
     /// Sets the record's lines and raw range; checks its quoting when its shape is suspicious.
@@ -241,17 +423,17 @@ impl RecordReader {
             .iter()
             .take_while(|&&b| b == b'\r' || b == b'\n')
             .count();
-        let leading = count(&raw[..blank], self.newline);
-        let content = &raw[blank..];
-        let body = trim_eol(content);
+        let body = trim_eol(&raw[blank..]).len();
+        let leading = self.lines(start, start + blank);
         // One pass over the record; the blank lines before it and its line end are short.
-        let total = count(raw, self.newline);
-        let trailing = count(&content[body.len()..], self.newline);
+        let total = self.lines(start, self.pos);
+        let trailing = self.lines(start + blank + body, self.pos);
+        let raw_len = self.pos - start;
         rec.line = start_line + leading;
         rec.lines = 1 + total - leading - trailing;
         self.line = start_line + total;
         self.raw = (start + blank, self.pos);
-        self.consumed += raw.len() as u64;
+        self.consumed += raw_len as u64;
         // A badly closed quote shows as a record spanning lines, or with the wrong number of
         // fields, or as the last record (a quote left open runs to the end).
         let suspicious = self.quoting
@@ -259,6 +441,7 @@ impl RecordReader {
                 || rec.len != self.expected && self.expected > 0
                 || self.eof && self.pos == self.end);
         if suspicious {
+            let body = &self.buf[start + blank..start + blank + body];
             if let Some((at, open)) = check_quotes(body, self.delimiter) {
                 rec.quote_problem = Some(at);
                 if rec.lines > 1 || open {
@@ -308,10 +491,11 @@ impl RecordReader {
         split_plain(&mut plain, line, rec);
         rec.quote_problem = problem;
         rec.unquoted = true;
-        rec.line = start_line + count(&self.buf[start..content_start], self.newline);
+        rec.runaway = runaway;
+        rec.line = start_line + self.lines(start, content_start);
         rec.lines = 1;
         self.pos = next;
-        self.line = start_line + count(&self.buf[start..next], self.newline);
+        self.line = start_line + self.lines(start, next);
         self.raw = (content_start, next);
         self.consumed += (next - start) as u64;
         self.core.reset(); // a fresh parser state for the next line

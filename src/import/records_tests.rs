@@ -106,3 +106,51 @@ fn badly_closed_quotes_are_found_and_good_ones_are_not() {
     assert_eq!(check_quotes(b"1,\"open", b','), Some((2, true)));
     assert_eq!(check_quotes(b"1,mid\"quote,2", b','), None);
 }
+
+#[test]
+fn a_lone_cr_among_lfs_ends_a_line_when_asked() {
+    let csv: &'static [u8] = b"id,t\r\n1,a\n2,b\r3,c\r\n4,d\n5,\"x\ry\"\n6,e\r";
+    let mut rdr = RecordReader::new(Box::new(Trickle(csv, 3)), b'\n');
+    rdr.configure(b',', true);
+    rdr.count_lone_cr();
+    let mut rec = RawRecord::default();
+    let mut lines = Vec::new();
+    while rdr.read(&mut rec).unwrap() {
+        lines.push(rec.line);
+    }
+    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 8]);
+}
+
+#[test]
+fn a_field_over_the_limit_is_noted_and_the_next_record_read() {
+    let mut csv = b"id,t\n1,a\n2,".to_vec();
+    csv.extend(std::iter::repeat_n(b'x', 5000));
+    csv.extend_from_slice(b"\n3,\"");
+    csv.extend(std::iter::repeat_n(b'y', 300));
+    csv.extend_from_slice(b"\"\n4,d\n");
+    let owned: &'static [u8] = Box::leak(csv.into_boxed_slice());
+    let mut rdr = RecordReader::new(Box::new(Trickle(owned, 64)), b'\n');
+    rdr.configure(b',', true);
+    rdr.max_field = 256;
+    let mut rec = RawRecord::default();
+    let mut seen = Vec::new();
+    while rdr.read(&mut rec).unwrap() {
+        let raw = rdr.raw().len();
+        seen.push((
+            rec.line,
+            rec.len(),
+            rec.oversize.map(|o| (o.field, o.cut, o.at)),
+            raw,
+        ));
+    }
+    assert_eq!(seen[0], (1, 2, None, 5));
+    assert_eq!(seen[1], (2, 2, None, 4));
+    // Cut while reading: its fields are dropped, its first bytes kept as its raw text.
+    assert_eq!(seen[2].0, 3);
+    assert_eq!(seen[2].2, Some((1, true, (0, 3))));
+    assert!(seen[2].3 <= 1024, "{seen:?}");
+    // Read whole, then found over the limit (300 > 256): noted, fields kept.
+    assert_eq!((seen[3].0, seen[3].1), (4, 2));
+    assert_eq!(seen[3].2, Some((1, false, (0, 3))));
+    assert_eq!((seen[4].0, seen[4].1, seen[4].2), (5, 2, None));
+}

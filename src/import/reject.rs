@@ -14,6 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::output::escape::neutralize_formula;
 
 /// One rejected row.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -26,6 +27,9 @@ pub struct Reject {
     pub line: u64,
     /// 1-based record number, header excluded.
     pub record: u64,
+    /// Where in the row the problem is, when it is one field (a field over the size limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<crate::Location>,
     /// Why it was rejected.
     pub reason: String,
     /// The row's bytes as text (invalid UTF-8 replaced), line end removed.
@@ -38,6 +42,7 @@ pub struct RejectWriter {
     path: PathBuf,
     csv: csv::Writer<BufWriter<File>>,
     written: u64,
+    raw: bool,
 }
 
 impl RejectWriter {
@@ -53,15 +58,31 @@ impl RejectWriter {
             path: path.to_path_buf(),
             csv,
             written: 0,
+            raw: false,
         })
+    }
+
+    /// Keeps cells a spreadsheet would run as formulas as they are (`--raw`); by default
+    /// they get a leading `'`, as in every CSV output (the raw row is ticket text).
+    pub fn keep_formulas(mut self, raw: bool) -> RejectWriter {
+        self.raw = raw;
+        self
     }
 
     /// Appends one reject.
     pub fn write(&mut self, reject: &Reject) -> Result<()> {
         let line = reject.line.to_string();
         let file = reject.path.display().to_string();
+        let text = |cell: &'_ str| -> String {
+            if self.raw {
+                cell.to_string()
+            } else {
+                neutralize_formula(cell).into_owned()
+            }
+        };
+        let (file, reason, raw) = (text(&file), text(&reject.reason), text(&reject.raw));
         self.csv
-            .write_record([file.as_str(), &line, &reject.reason, &reject.raw])
+            .write_record([file.as_str(), &line, &reason, &raw])
             .map_err(|e| Error::io(&self.path, e.into()))?;
         self.written += 1;
         Ok(())
@@ -101,6 +122,7 @@ mod tests {
             path: "in.csv".into(),
             line: 7,
             record: 6,
+            at: None,
             reason: "no delimiter".into(),
             raw: "a \"quoted\", line".into(),
         })
@@ -112,5 +134,31 @@ mod tests {
         assert_eq!(&rows[0][0], "in.csv");
         assert_eq!(&rows[0][1], "7");
         assert_eq!(&rows[0][3], "a \"quoted\", line");
+    }
+
+    #[test]
+    fn a_rejected_row_that_is_a_formula_is_neutralised_unless_raw() {
+        let dir = tempfile::tempdir().unwrap();
+        let reject = Reject {
+            source: 0,
+            path: "in.csv".into(),
+            line: 2,
+            record: 1,
+            at: None,
+            reason: "no delimiter".into(),
+            raw: "=HYPERLINK(\"http://x\")".into(),
+        };
+        for (raw, expected) in [
+            (false, "'=HYPERLINK(\"http://x\")"),
+            (true, "=HYPERLINK(\"http://x\")"),
+        ] {
+            let path = dir.path().join(format!("rejects-{raw}.csv"));
+            let mut w = RejectWriter::create(&path).unwrap().keep_formulas(raw);
+            w.write(&reject).unwrap();
+            w.finish().unwrap();
+            let mut rdr = csv::Reader::from_path(&path).unwrap();
+            let row = rdr.records().next().unwrap().unwrap();
+            assert_eq!(&row[3], expected);
+        }
     }
 }

@@ -13,6 +13,44 @@ pub const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// How many records after the header are parsed to break a tie.
 const TIE_RECORDS: usize = 50;
 
+/// Why the first bytes of an input (BOM skipped, not UTF-16) are not a text export, if they
+/// are not: a workbook (`.xlsx` and `.ods` are ZIP archives, `.xls` an OLE2 file), a PDF, or
+/// binary data: a NUL byte in the first line, or more than one byte in 16 of the sample a
+/// control character (other than tab, line ends, form feed and escape). A CSV with a few NUL
+/// bytes or escape sequences in its cells is still read.
+pub fn binary_reason(sample: &[u8]) -> Option<String> {
+    const SIGNATURES: [(&[u8], &str); 4] = [
+        (b"PK\x03\x04", "a ZIP archive (an .xlsx or .ods workbook?)"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "an OLE2 compound file (an .xls workbook?)",
+        ),
+        (b"%PDF-", "a PDF document"),
+        (b"\x1f\x8b", "gzip-compressed data"),
+    ];
+    if let Some((_, what)) = SIGNATURES.iter().find(|(sig, _)| sample.starts_with(sig)) {
+        return Some(what.to_string());
+    }
+    let sample = &sample[..sample.len().min(64 << 10)];
+    let first_line = &sample[..memchr::memchr(b'\n', sample).unwrap_or(sample.len())];
+    if let Some(at) = memchr::memchr(0, first_line) {
+        return Some(format!(
+            "binary data: a NUL byte in the first line (byte {at})"
+        ));
+    }
+    let control = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b);
+    let n = sample.iter().filter(|b| control(b)).count();
+    if n > 0 && n * 16 > sample.len() {
+        let first = sample.iter().position(control).unwrap_or(0);
+        return Some(format!(
+            "binary data: {n} of its first {} bytes are control characters (the first at byte \
+             {first})",
+            sample.len()
+        ));
+    }
+    None
+}
+
 /// Picks the delimiter of `sample` (the first bytes, decoded to UTF-8 or ASCII-compatible);
 /// `complete` says the sample is the whole input. Returns the delimiter and why.
 pub fn sniff_delimiter(sample: &[u8], complete: bool) -> (u8, String) {
@@ -180,6 +218,28 @@ mod tests {
         let csv = b"Time;Cost, EUR\n1;2\n3;4\n5;6\n";
         let (d, why) = sniff_delimiter(csv, true);
         assert_eq!(d, b';', "{why}");
+    }
+
+    #[test]
+    fn workbooks_and_binary_data_are_told_from_text() {
+        assert!(binary_reason(b"PK\x03\x04\x14\x00")
+            .unwrap()
+            .contains(".xlsx"));
+        assert!(binary_reason(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1..")
+            .unwrap()
+            .contains(".xls"));
+        assert!(binary_reason(b"id\x00,title\n1,x\n")
+            .unwrap()
+            .contains("NUL"));
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert!(binary_reason(&junk).is_some());
+        assert_eq!(
+            binary_reason(b"id,title\n1,a \x00 cell with a NUL and \x1b[31m\n"),
+            None
+        );
+        assert_eq!(binary_reason(b""), None);
     }
 
     #[test]

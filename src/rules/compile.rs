@@ -201,7 +201,7 @@ impl<'c> RuleSetBuilder<'c> {
                 error(
                     &rule.at,
                     msg,
-                    Some("raise the limit (Limits::max_rules) or merge rules"),
+                    Some("raise the limit with --max-rules (Limits::max_rules), or merge rules"),
                 );
                 self.over_limit = true;
             }
@@ -242,6 +242,14 @@ impl<'c> RuleSetBuilder<'c> {
         for r in &rule.regex {
             match DualRegex::new(&r.value, self.limits.regex_size_limit) {
                 Ok(compiled) => regex.push(compiled),
+                Err(e @ regex::Error::CompiledTooBig(_)) => error(
+                    &r.at,
+                    format!("rule {id}: regex too big: {e}"),
+                    Some(
+                        "simplify it (a bounded repeat such as {1000} multiplies its size), or \
+                         raise the limit with --max-regex-size (Limits::regex_size_limit)",
+                    ),
+                ),
                 Err(e) => error(
                     &r.at,
                     format!("rule {id}: invalid regex: {e}"),
@@ -500,7 +508,8 @@ fn compile_regexes(
             Error::invalid(
                 whole(),
                 format!("the regexes together are too big: {e}"),
-                "use fewer or simpler regexes, or raise Limits::regex_set_size_limit",
+                "use fewer or simpler regexes, or raise the limit with --max-regex-size \
+                 (Limits::regex_set_size_limit)",
             )
         })?;
         Some(set)

@@ -539,7 +539,7 @@ any = ["ph*sh", "ok"]
         let (ids, diags) = load(&[("a.toml", &two)], limits);
         assert_eq!(ids, ["good"]);
         assert!(
-            diags[0].contains("invalid regex") && diags[0].contains("size limit"),
+            diags[0].contains("regex too big") && diags[0].contains("size limit"),
             "{diags:?}"
         );
     }
