@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output};
 
+mod hostile;
 mod inspect;
 mod report;
 mod services;

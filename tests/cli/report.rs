@@ -554,7 +554,7 @@ fn reports_of_two_halves_of_an_export_merge_into_the_report_of_the_whole() {
 // --- The HTML in a real browser -------------------------------------------------------------
 
 /// Chromium's path, installing Debian's package when missing and possible (root, apt-get).
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let find = || {
         ["chromium", "chromium-browser", "google-chrome"]
             .iter()
@@ -602,7 +602,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Runs chromium headless on `page` with `extra` flags, killing it after two minutes.
-fn run_chromium(browser: &Path, page: &Path, extra: &[String]) -> std::process::Output {
+pub(crate) fn run_chromium(browser: &Path, page: &Path, extra: &[String]) -> std::process::Output {
     let profile = tempfile::tempdir().expect("a fresh profile directory");
     let child = Command::new(browser)
         .args([
