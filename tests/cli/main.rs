@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output};
 
+mod fuzz;
 mod inspect;
 mod report;
 mod services;
