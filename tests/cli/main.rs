@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 mod fuzz;
 mod inspect;
+mod interrupt;
 mod report;
 mod services;
 mod tag;
