@@ -9,6 +9,7 @@ mod inspect;
 mod interrupt;
 mod report;
 mod services;
+mod soak;
 mod tag;
 mod workbench;
 
