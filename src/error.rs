@@ -243,6 +243,9 @@ pub enum Error {
     /// Options that do not fit together or name something that does not exist.
     #[error("{0}")]
     Usage(String),
+    /// The run was interrupted (SIGINT, SIGTERM): outputs were left as they were.
+    #[error("interrupted: no output file was written or replaced")]
+    Interrupted,
 }
 
 impl Error {

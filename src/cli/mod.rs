@@ -6,6 +6,7 @@ mod evaluate_output;
 mod explain;
 mod import_args;
 mod inspect;
+mod interrupt;
 mod pipeline;
 mod report;
 mod rules;
@@ -76,8 +77,9 @@ pub enum Command {
 }
 
 /// Runs the command and maps the outcome to an exit code: 0 done, 1 error (2 is clap's, for
-/// usage errors).
+/// usage errors), 128 + the signal's number when interrupted (130 for Ctrl-C).
 pub fn main(cli: Cli) -> ExitCode {
+    interrupt::install();
     let result = match cli.command {
         Command::Services(args) => services::run(&cli.global, args),
         Command::Tag(args) => tag::run(&cli.global, args),
@@ -90,6 +92,11 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // Stopped by a signal (or failed because of it, e.g. a refused commit): its code.
+        Err(_) if interrupt::signal().is_some() => {
+            eprintln!("csirt-tagger: interrupted");
+            interrupt::exit_code(interrupt::signal().unwrap_or(2))
+        }
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS, // `| head` is no failure
         Err(err) => {
             eprintln!(
@@ -119,11 +126,19 @@ pub fn describe(err: &anyhow::Error) -> String {
 }
 
 /// Whether the error is a write to a closed pipe (the reader of our output went away).
+/// csv's errors do not expose the I/O error as their source: looked at apart.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
             || matches!(
                 cause.downcast_ref::<csirt_tagger::Error>(),
                 Some(csirt_tagger::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe

@@ -98,6 +98,7 @@ pub fn read_inputs(
         let mut current: Option<SourceInfo> = None;
         let outcome = (|| -> anyhow::Result<()> {
             for message in rx.iter() {
+                super::interrupt::check()?;
                 match message {
                     Message::Start(info) => {
                         on_event(Event::Start(&info))?;
@@ -126,7 +127,8 @@ pub fn read_inputs(
                     Message::Failed(err) => return Err(err.into()),
                 }
             }
-            Ok(())
+            // The reader also stops on a signal, without its `End`: never take that for the end.
+            super::interrupt::check()
         })();
         // Dropping the receiver unblocks a reader still sending after an error.
         drop(rx);
@@ -166,6 +168,9 @@ fn read_one(
     let mut diags = Diagnostics::new(strict);
     loop {
         let (mut tickets, mut rejects) = (Vec::with_capacity(BATCH), Vec::new());
+        if super::interrupt::signal().is_some() {
+            return; // the caller stops too
+        }
         match reader.next_batch(BATCH, &mut tickets, &mut rejects, &mut diags) {
             Ok(0) => break,
             Ok(_) => {

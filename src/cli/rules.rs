@@ -102,14 +102,13 @@ fn write_defaults(dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     for (path, text) in targets {
-        // Through a temporary file in the same directory: a rename is atomic only within one
-        // filesystem, and a half-written rules file must never be left behind.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        tmp.write_all(text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        tmp.persist(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        // Like every output: through a temporary file beside it, renamed into place, so a
+        // half-written rules file is never left behind (not even on Ctrl-C).
+        csirt_tagger::output::write_atomically(&path, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| csirt_tagger::Error::io(&path, e))
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     Ok(written)

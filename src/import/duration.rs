@@ -12,25 +12,29 @@ use super::date::is_unset;
 use super::options::TimeUnit;
 
 /// Reads a duration. `unit` is the unit of a bare number (seconds per unit, e.g. 60.0).
-/// Empty, `-`, `Not set` and the like are `Ok(None)`.
+/// Empty, `-`, `Not set` and the like are `Ok(None)`. A duration read is finite and >= 0.
 ///
-/// Fails with a message naming the value when it is no duration we know, or is negative.
+/// Fails with a message naming the value when it is no duration we know, or is negative, or
+/// too large for a number of seconds (`9999...` with hundreds of digits, read as infinity).
 pub fn parse_duration(value: &str, unit: f64) -> Result<Option<f64>, String> {
     let value = value.trim();
     if value.is_empty() || (value != "0" && is_unset(value)) {
         return Ok(None);
     }
-    let bad = || format!("unreadable duration `{value}`");
-    if let Some(n) = number(value) {
-        return Ok(Some(n * unit));
+    let secs = if let Some(n) = number(value) {
+        Some(n * unit)
+    } else if let Some(rest) = value.strip_prefix("1970-01-") {
+        epoch_offset(rest)
+    } else if value.contains(':') {
+        clock(value)
+    } else {
+        pairs(value)
+    };
+    match secs {
+        Some(s) if s.is_finite() => Ok(Some(s)),
+        Some(_) => Err(format!("duration `{value}` is too large")),
+        None => Err(format!("unreadable duration `{value}`")),
     }
-    if let Some(rest) = value.strip_prefix("1970-01-") {
-        return epoch_offset(rest).map(Some).ok_or_else(bad);
-    }
-    if value.contains(':') {
-        return clock(value).map(Some).ok_or_else(bad);
-    }
-    pairs(value).map(Some).ok_or_else(bad)
 }
 
 /// A non-negative decimal number with `.` or `,` as decimal mark (`1.5`, `1,5`, `90`).
@@ -191,6 +195,32 @@ pub fn guess_unit<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> (T
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/dates.rs`): a number of hundreds of digits, in
+    /// any of the forms, was read as an infinite time spent.
+    #[test]
+    fn a_duration_too_large_for_seconds_is_an_error_not_infinity() {
+        let nines = "9".repeat(400);
+        for value in [
+            nines.clone(),
+            format!("{nines}.5"),
+            format!("{nines} h 30 m"),
+            format!("{nines}:30"),
+            format!("1:{nines}"),
+            "1".to_string() + &"0".repeat(306), // finite, but not once multiplied by 3600
+        ] {
+            for unit in [1.0, 60.0, 3600.0] {
+                match parse_duration(&value, unit) {
+                    Ok(Some(s)) => assert!(s.is_finite() && s >= 0.0, "{value}: {s}"),
+                    Ok(None) => panic!("{value}: not set?"),
+                    Err(message) => assert!(message.contains("duration"), "{message}"),
+                }
+            }
+        }
+        assert!(parse_duration(&nines, 60.0)
+            .unwrap_err()
+            .contains("too large"));
+    }
 
     fn secs(value: &str, unit: f64) -> f64 {
         parse_duration(value, unit)

@@ -433,7 +433,6 @@ impl RecordReader {
         rec.lines = 1 + total - leading - trailing;
         self.line = start_line + total;
         self.raw = (start + blank, self.pos);
-        self.consumed += raw_len as u64;
         // A badly closed quote shows as a record spanning lines, or with the wrong number of
         // fields, or as the last record (a quote left open runs to the end).
         let suspicious = self.quoting
@@ -445,10 +444,12 @@ impl RecordReader {
             if let Some((at, open)) = check_quotes(body, self.delimiter) {
                 rec.quote_problem = Some(at);
                 if rec.lines > 1 || open {
+                    // `resync` counts the bytes it keeps (one line; the rest is read again).
                     return self.resync(rec, start, start_line, false);
                 }
             }
         }
+        self.consumed += raw_len as u64;
         Ok(true)
     }
 

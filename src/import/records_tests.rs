@@ -154,3 +154,32 @@ fn a_field_over_the_limit_is_noted_and_the_next_record_read() {
     assert_eq!(seen[3].2, Some((1, false, (0, 3))));
     assert_eq!((seen[4].0, seen[4].1, seen[4].2), (5, 2, None));
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/import.rs`): a record re-read without quoting was
+/// counted twice, once whole and once as the line kept, so `Counts::bytes` (throughput
+/// figures) exceeded the input's size.
+#[test]
+fn a_record_re_read_without_quoting_is_counted_once() {
+    for csv in [
+        &b"id,text\n1,\"open\n2,b\n3,c\n"[..],
+        b"id,text\n1,\"a\"b\"\n2,\"x\ny\"z\n",
+        b"id,text\n1,a\n2,\"never closed",
+    ] {
+        let owned: &'static [u8] = Box::leak(csv.to_vec().into_boxed_slice());
+        let mut rdr = RecordReader::new(Box::new(Trickle(owned, 5)), b'\n');
+        rdr.configure(b',', true);
+        rdr.expected = 2;
+        let mut rec = RawRecord::default();
+        let mut raw = 0;
+        while rdr.read(&mut rec).unwrap() {
+            raw += rdr.raw().len() as u64;
+        }
+        assert!(
+            rdr.consumed <= csv.len() as u64,
+            "{:?}: {} bytes counted",
+            String::from_utf8_lossy(csv),
+            rdr.consumed
+        );
+        assert_eq!(rdr.consumed, raw, "{:?}", String::from_utf8_lossy(csv));
+    }
+}

@@ -9,12 +9,11 @@
 //! exports/jira.csv,57,"the header line again (were several exports concatenated?)","Summary,Issue key,..."
 //! ```
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::escape::neutralize_formula;
+use crate::output::AtomicFile;
 
 /// One rejected row.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -36,22 +35,23 @@ pub struct Reject {
     pub raw: String,
 }
 
-/// Writes rejects as CSV (`file,line,reason,raw`), creating the file on the first call to
-/// [`RejectWriter::create`].
+/// Writes rejects as CSV (`file,line,reason,raw`) to a temporary file beside the target, renamed
+/// over it by [`RejectWriter::finish`] (a run that fails or is interrupted leaves the previous
+/// file, like every output).
 pub struct RejectWriter {
     path: PathBuf,
-    csv: csv::Writer<BufWriter<File>>,
+    csv: csv::Writer<AtomicFile>,
     written: u64,
     raw: bool,
 }
 
 impl RejectWriter {
-    /// Creates (or truncates) `path` and writes the header row.
+    /// Starts writing `path` (its temporary file) and writes the header row.
     ///
     /// Fails when the file cannot be created or written.
     pub fn create(path: &Path) -> Result<RejectWriter> {
-        let file = File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+        let file = AtomicFile::create(path)?;
+        let mut csv = csv::Writer::from_writer(file);
         csv.write_record(["file", "line", "reason", "raw"])
             .map_err(|e| Error::io(path, e.into()))?;
         Ok(RejectWriter {
@@ -93,18 +93,13 @@ impl RejectWriter {
         self.written
     }
 
-    /// Flushes the file; call it before reporting success.
+    /// Flushes the file and renames it over `path`; call it before reporting success.
     pub fn finish(mut self) -> Result<()> {
         self.csv.flush().map_err(|e| Error::io(&self.path, e))?;
-        let inner = self
-            .csv
+        self.csv
             .into_inner()
-            .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?;
-        inner
-            .into_inner()
-            .map_err(|e| Error::io(&self.path, e.into_error()))?
-            .flush()
-            .map_err(|e| Error::io(&self.path, e))
+            .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?
+            .commit()
     }
 }
 

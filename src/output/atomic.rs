@@ -4,20 +4,67 @@
 //! within one filesystem; `/tmp` is often another one. A run that fails or is interrupted
 //! before [`AtomicFile::commit`] drops the temporary file (or, on a hard kill, leaves a hidden
 //! `.name.XXXXXX.tmp` beside the target) and never touches the target itself.
+//!
+//! Interruption (SIGINT, SIGTERM): the binary's signal handler calls [`interrupt`], after which
+//! no [`AtomicFile`] commits (so a run stopped at any point leaves the previous file or none),
+//! and, when the run does not stop by itself soon enough, [`remove_pending`] before exiting:
+//! every temporary file not yet committed is registered for that.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
+
+/// Set by [`interrupt`]: no file commits any more.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The temporary files being written, for [`remove_pending`].
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Marks the process as interrupted: from now on [`AtomicFile::commit`] fails with
+/// [`Error::Interrupted`] (and drops its temporary file). Safe to call from any thread.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`interrupt`] was called.
+pub fn is_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Whether temporary files are being written (not committed, not dropped yet).
+pub fn has_pending() -> bool {
+    !pending().is_empty()
+}
+
+/// Removes every temporary file not committed yet; for a signal handler about to end the
+/// process, whose threads will not run their destructors. Returns how many were removed.
+pub fn remove_pending() -> usize {
+    let mut pending = pending();
+    pending
+        .drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves the list as valid as before.
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// A file being written; it replaces `path` only on [`commit`](AtomicFile::commit).
 #[derive(Debug)]
 pub struct AtomicFile {
     path: PathBuf,
     out: BufWriter<NamedTempFile>,
+    /// The temporary file's path, registered in [`PENDING`] until committed or dropped
+    /// (declared after `out`, so dropped after the file is deleted).
+    tmp: Registered,
 }
 
 impl AtomicFile {
@@ -39,9 +86,11 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(&path, e))?;
+        let registered = Registered::new(tmp.path());
         Ok(AtomicFile {
             path,
             out: BufWriter::new(tmp),
+            tmp: registered,
         })
     }
 
@@ -51,16 +100,53 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs and renames the temporary file over the target.
+    ///
+    /// Fails with [`Error::Interrupted`], leaving the target as it was, once [`interrupt`] was
+    /// called.
     pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        let tmp = self
-            .out
+        self.commit_unless(&INTERRUPTED)
+    }
+
+    /// [`commit`](AtomicFile::commit), refused when `stop` is set (tests use their own flag:
+    /// the process's is shared by every test thread).
+    fn commit_unless(self, stop: &AtomicBool) -> Result<()> {
+        let AtomicFile {
+            path,
+            out,
+            tmp: registered,
+        } = self;
+        let tmp = out
             .into_inner()
             .map_err(|e| Error::io(&path, e.into_error()))?;
         tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
         set_permissions(tmp.as_file(), &path).map_err(|e| Error::io(&path, e))?;
+        if stop.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        drop(registered);
         Ok(())
+    }
+}
+
+/// A temporary file's path in [`PENDING`], removed from it when dropped (after the file is
+/// committed or deleted).
+#[derive(Debug)]
+struct Registered(PathBuf);
+
+impl Registered {
+    fn new(path: &Path) -> Registered {
+        pending().push(path.to_path_buf());
+        Registered(path.to_path_buf())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut pending = pending();
+        if let Some(i) = pending.iter().position(|p| *p == self.0) {
+            pending.swap_remove(i);
+        }
     }
 }
 
@@ -133,6 +219,41 @@ mod tests {
             1,
             "the temporary file is gone"
         );
+    }
+
+    #[test]
+    fn after_an_interruption_nothing_commits_and_no_temporary_file_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tagged.csv");
+        std::fs::write(&path, "old").unwrap();
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"half").unwrap();
+        let tmp = file.tmp.0.clone();
+        assert!(pending().contains(&tmp), "registered for remove_pending");
+        let stop = AtomicBool::new(true); // what `interrupt` sets for the process
+        let result = file.commit_unless(&stop);
+        assert!(matches!(result, Err(Error::Interrupted)), "{result:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the old file"
+        );
+        assert!(!pending().contains(&tmp), "deregistered once deleted");
+    }
+
+    #[test]
+    fn a_committed_or_dropped_file_is_no_longer_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = AtomicFile::create(dir.path().join("a.md")).unwrap();
+        let tmp = file.tmp.0.clone();
+        file.commit().unwrap();
+        assert!(!pending().contains(&tmp));
+        let file = AtomicFile::create(dir.path().join("b.md")).unwrap();
+        let tmp = file.tmp.0.clone();
+        drop(file);
+        assert!(!pending().contains(&tmp));
+        assert!(!tmp.exists());
     }
 
     #[test]

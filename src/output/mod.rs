@@ -9,5 +9,7 @@ pub mod atomic;
 pub mod escape;
 pub mod tagged;
 
-pub use atomic::{write_atomically, AtomicFile};
+pub use atomic::{
+    has_pending, interrupt, is_interrupted, remove_pending, write_atomically, AtomicFile,
+};
 pub use escape::{html, neutralize_formula, terminal};

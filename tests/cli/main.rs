@@ -4,10 +4,13 @@
 
 use std::process::{Command, Output};
 
+mod fuzz;
 mod hostile;
 mod inspect;
+mod interrupt;
 mod report;
 mod services;
+mod soak;
 mod tag;
 mod workbench;
 

@@ -1,0 +1,7 @@
+//! Fuzz target `dates`: see `checks::dates`.
+#![no_main]
+
+#[path = "checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::dates(data));

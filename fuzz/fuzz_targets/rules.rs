@@ -1,0 +1,7 @@
+//! Fuzz target `rules`: see `checks::rules`.
+#![no_main]
+
+#[path = "checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::rules(data));
