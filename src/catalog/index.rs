@@ -68,6 +68,10 @@ pub struct CatalogIndex {
     fields: Vec<Field>,
     /// Per entry, per searched field, the set of stems it holds (to say which words matched).
     stems: Vec<[HashSet<String>; 5]>,
+    /// Per searched field, every stem any entry holds there: a query asks only for these
+    /// (a term no document holds scores nothing, and asking costs a term lookup and a BM25
+    /// weight each; tickets have hundreds of words, most of them not in the catalog).
+    vocabulary: [HashSet<String>; 5],
     build_time: Duration,
 }
 
@@ -124,7 +128,7 @@ impl CatalogIndex {
             .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
             .map_err(|e| index_error(catalog, e))?;
         let mut analyzer = analyzer();
-        let mut stems = Vec::with_capacity(catalog.entries().len());
+        let mut stems: Vec<[HashSet<String>; 5]> = Vec::with_capacity(catalog.entries().len());
         for id in catalog.ids() {
             let texts = field_texts(catalog, id);
             let e = catalog.entry(id);
@@ -143,12 +147,19 @@ impl CatalogIndex {
         }
         writer.commit().map_err(|e| index_error(catalog, e))?;
         let reader = index.reader().map_err(|e| index_error(catalog, e))?;
+        let mut vocabulary: [HashSet<String>; 5] = Default::default();
+        for entry in &stems {
+            for (all, set) in vocabulary.iter_mut().zip(entry) {
+                all.extend(set.iter().cloned());
+            }
+        }
         Ok(CatalogIndex {
             reader,
             analyzer,
             entry_field,
             fields,
             stems,
+            vocabulary,
             build_time: started.elapsed(),
         })
     }
@@ -176,8 +187,10 @@ impl CatalogIndex {
         // fallback threshold must not flip between runs.
         let unique: BTreeSet<&str> = words.iter().map(|(_, stem)| stem.as_str()).collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, (_, boost)) in self.fields.iter().zip(FIELDS) {
-            for stem in &unique {
+        for ((field, (_, boost)), vocabulary) in
+            self.fields.iter().zip(FIELDS).zip(&self.vocabulary)
+        {
+            for stem in unique.iter().filter(|s| vocabulary.contains(**s)) {
                 let term = TermQuery::new(
                     Term::from_field_text(*field, stem),
                     IndexRecordOption::WithFreqs,
@@ -187,6 +200,9 @@ impl CatalogIndex {
                     Box::new(BoostQuery::new(Box::new(term), boost)),
                 ));
             }
+        }
+        if clauses.is_empty() {
+            return Vec::new(); // no word of the catalog
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
@@ -198,7 +214,7 @@ impl CatalogIndex {
         ) else {
             return Vec::new();
         };
-        let mut hits: Vec<SearchHit> = top
+        let mut hits: Vec<(EntryId, f32)> = top
             .into_iter()
             .filter_map(|(score, address)| {
                 let document: TantivyDocument = searcher.doc(address).ok()?;
@@ -206,16 +222,19 @@ impl CatalogIndex {
                 if !kinds.is_empty() && !kinds.contains(&catalog.entry(entry).kind) {
                     return None;
                 }
-                Some(SearchHit {
-                    entry,
-                    score,
-                    matched: self.matches(entry, &words),
-                })
+                Some((entry, score))
             })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(limit);
-        hits
+        // Which words matched, for the hits kept only.
+        hits.into_iter()
+            .map(|(entry, score)| SearchHit {
+                entry,
+                score,
+                matched: self.matches(entry, &words),
+            })
+            .collect()
     }
 
     /// The words of `text` with their stems, in order, stop words left out.

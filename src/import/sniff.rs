@@ -15,9 +15,10 @@ const TIE_RECORDS: usize = 50;
 
 /// Why the first bytes of an input (BOM skipped, not UTF-16) are not a text export, if they
 /// are not: a workbook (`.xlsx` and `.ods` are ZIP archives, `.xls` an OLE2 file), a PDF, or
-/// binary data: a NUL byte in the first line, or more than one byte in 16 of the sample a
-/// control character (other than tab, line ends, form feed and escape). A CSV with a few NUL
-/// bytes or escape sequences in its cells is still read.
+/// binary data: a NUL byte in the first line, or a sample that is not UTF-8 and has more than
+/// one byte in 16 a control character (other than tab, line ends, form feed and escape). A CSV
+/// with a few NUL bytes or escape sequences in its cells is still read, and so is UTF-8 text
+/// full of control characters (an attacker's ticket can be).
 pub fn binary_reason(sample: &[u8]) -> Option<String> {
     const SIGNATURES: [(&[u8], &str); 4] = [
         (b"PK\x03\x04", "a ZIP archive (an .xlsx or .ods workbook?)"),
@@ -40,7 +41,7 @@ pub fn binary_reason(sample: &[u8]) -> Option<String> {
     }
     let control = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b);
     let n = sample.iter().filter(|b| control(b)).count();
-    if n > 0 && n * 16 > sample.len() {
+    if n > 0 && n * 16 > sample.len() && !is_utf8_prefix(sample) {
         let first = sample.iter().position(control).unwrap_or(0);
         return Some(format!(
             "binary data: {n} of its first {} bytes are control characters (the first at byte \
@@ -49,6 +50,14 @@ pub fn binary_reason(sample: &[u8]) -> Option<String> {
         ));
     }
     None
+}
+
+/// Whether `sample` is UTF-8, but for a character cut at its end.
+fn is_utf8_prefix(sample: &[u8]) -> bool {
+    match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
 }
 
 /// Picks the delimiter of `sample` (the first bytes, decoded to UTF-8 or ASCII-compatible);
@@ -240,6 +249,14 @@ mod tests {
             None
         );
         assert_eq!(binary_reason(b""), None);
+        // Found by the import property test: UTF-8 text thick with control characters.
+        assert_eq!(
+            binary_reason(b"id,title,description\nAA-0,\x01\x0b\x0b\x01\x0b\x01,\n"),
+            None
+        );
+        let mut latin1_junk = b"id,title\n1,caf\xe9 ".to_vec();
+        latin1_junk.extend([1, 2, 3, 4, 5, 6, 7, 8, 0xff]);
+        assert!(binary_reason(&latin1_junk).is_some());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::automaton::Automaton;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
 use super::pattern::Pattern;
-use super::regex_filter::{required_literals, DualRegex, DualRegexSet};
+use super::regex_filter::{required_literals, RuleRegex, RuleRegexSet};
 use super::scan::KeyFilter;
 use super::DEFAULT_RULES;
 use crate::catalog::{Catalog, EntryId};
@@ -49,7 +49,7 @@ impl Default for Limits {
 struct Checked {
     rule: Rule,
     /// The rule's regexes, compiled when checked (compiling is the costly part of loading).
-    regex: Vec<DualRegex>,
+    regex: Vec<RuleRegex>,
     any: Vec<Pattern>,
     all: Vec<Pattern>,
     none: Vec<Pattern>,
@@ -240,7 +240,7 @@ impl<'c> RuleSetBuilder<'c> {
         let none = parse("none", &rule.none);
         let mut regex = Vec::with_capacity(rule.regex.len());
         for r in &rule.regex {
-            match DualRegex::new(&r.value, self.limits.regex_size_limit) {
+            match RuleRegex::new(&r.value, self.limits.regex_size_limit) {
                 Ok(compiled) => regex.push(compiled),
                 Err(e @ regex::Error::CompiledTooBig(_)) => error(
                     &r.at,
@@ -308,7 +308,7 @@ impl<'c> RuleSetBuilder<'c> {
         let mut word_terms: HashMap<Pattern, u32> = HashMap::new();
         let mut regex_ids: HashMap<String, u32> = HashMap::new();
         let mut regex_sources: Vec<String> = Vec::new();
-        let mut regex_compiled: Vec<DualRegex> = Vec::new();
+        let mut regex_compiled: Vec<RuleRegex> = Vec::new();
         let mut term_rules: Vec<Vec<u32>> = Vec::new();
         let mut compiled = Vec::with_capacity(self.rules.len());
         let mut rules = Vec::with_capacity(self.rules.len());
@@ -441,17 +441,17 @@ impl<'c> RuleSetBuilder<'c> {
 
 /// The regexes compiled, with the literals that gate them and the set of the others.
 struct CompiledRegexes {
-    regexes: Vec<DualRegex>,
+    regexes: Vec<RuleRegex>,
     literals: Option<Automaton>,
     literal_regexes: Csr,
     gates: Vec<Vec<Box<[u32]>>>,
-    unfiltered: Option<DualRegexSet>,
+    unfiltered: Option<RuleRegexSet>,
     unfiltered_regexes: Vec<u32>,
 }
 
 fn compile_regexes(
     sources: &[String],
-    regexes: Vec<DualRegex>,
+    regexes: Vec<RuleRegex>,
     limits: &Limits,
 ) -> Result<CompiledRegexes> {
     let whole = || Location::file("<rules>");
@@ -498,7 +498,7 @@ fn compile_regexes(
     let unfiltered = if unfiltered_regexes.is_empty() {
         None
     } else {
-        let set = DualRegexSet::new(
+        let set = RuleRegexSet::new(
             unfiltered_regexes
                 .iter()
                 .map(|&r| sources[r as usize].as_str()),

@@ -15,7 +15,7 @@ use super::automaton::Automaton;
 use super::load::Rule;
 use super::normalize::{normalize_into, to_original, Seg};
 use super::pattern::WordCheck;
-use super::regex_filter::{DualRegex, DualRegexSet};
+use super::regex_filter::{RuleRegex, RuleRegexSet, TextKind};
 use super::scan::{tokenize, KeyFilter, Token};
 use crate::catalog::EntryId;
 use crate::error::Location;
@@ -113,7 +113,7 @@ pub struct Matcher {
     /// The keys the automaton's patterns use, to blank the other words (see `scan`).
     pub(super) key_filter: KeyFilter,
     /// Every regex, and the term of each.
-    pub(super) regexes: Vec<DualRegex>,
+    pub(super) regexes: Vec<RuleRegex>,
     pub(super) regex_terms: Vec<u32>,
     /// Literals that gate regexes (see `regex_filter`), the regexes each one proposes, and
     /// per regex the literal sets that must all be met (one literal of each).
@@ -121,7 +121,7 @@ pub struct Matcher {
     pub(super) literal_regexes: Csr,
     pub(super) regex_gates: Vec<Vec<Box<[u32]>>>,
     /// The regexes without literals, as one set read on every field, and their indices.
-    pub(super) unfiltered: Option<DualRegexSet>,
+    pub(super) unfiltered: Option<RuleRegexSet>,
     pub(super) unfiltered_regexes: Vec<u32>,
     pub(super) term_rules: Csr,
     pub(super) scopes: Vec<Scope>,
@@ -383,16 +383,23 @@ impl Matcher {
         if self.regexes.is_empty() {
             return;
         }
+        let kind = if ascii {
+            TextKind::Ascii
+        } else {
+            TextKind::of(src) // normalised text may be ASCII again (`ﬁ` is `fi`)
+        };
         let mut run = |r: u32, known_match: bool| {
             let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
             if detail {
-                regex.for_each_match(src, ascii, |start, end| record(term, start, end));
-            } else if known_match || regex.is_match(src, ascii) {
+                regex.for_each_match(src, kind, |start, end| record(term, start, end));
+            } else if known_match || regex.is_match(src, kind) {
                 record(term, 0, 0);
             }
         };
         if let Some(set) = &self.unfiltered {
-            set.for_each_match(src, ascii, |i| run(self.unfiltered_regexes[i], true));
+            set.for_each_match(src, kind, |i, certain| {
+                run(self.unfiltered_regexes[i], certain)
+            });
         }
         if let Some(literals) = &self.literals {
             literals.for_each_match(src.as_bytes(), |literal, _, _| {

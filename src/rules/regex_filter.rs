@@ -14,7 +14,11 @@
 //! regexes run on. The extraction is conservative: when in doubt there is no literal and the
 //! regex runs on every field, so the results never depend on it.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use std::sync::OnceLock;
+
+use regex_syntax::hir::{
+    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look,
+};
 
 use super::normalize::normalize;
 
@@ -199,91 +203,265 @@ fn single_char(class: &Class) -> Option<String> {
     (first.chars().count() == 1).then_some(first)
 }
 
-/// A rule regex compiled twice: as written, and, when it compiles so, with ASCII classes
-/// over bytes (`unicode(false)`) for ASCII text. On ASCII text both match the same (`\w`,
-/// `\b`, `\s`, case folding only differ on non-ASCII characters), and the ASCII one avoids
-/// the engine's slow path for Unicode word boundaries: 1.7 times faster on the RustSec texts.
-#[derive(Clone, Debug)]
-pub(crate) struct DualRegex {
-    unicode: regex::Regex,
-    ascii: Option<regex::bytes::Regex>,
+/// What a text holds, which decides the form of a rule regex that reads it exactly (see
+/// [`RuleRegex`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextKind {
+    /// Only ASCII.
+    Ascii,
+    /// Non-ASCII characters, none of them a word character (`’`, `€`, `–`, `«`): Unicode
+    /// and ASCII word boundaries agree everywhere in it.
+    Plain,
+    /// Non-ASCII word characters (letters, digits, marks: `é`, `ß`, `я`).
+    Other,
 }
 
-impl DualRegex {
-    /// Compiles `source` case-insensitively, each form within `size_limit` bytes.
-    pub fn new(source: &str, size_limit: usize) -> Result<DualRegex, regex::Error> {
-        let unicode = regex::RegexBuilder::new(source)
-            .case_insensitive(true)
-            .size_limit(size_limit)
-            .build()?;
-        let ascii = regex::bytes::RegexBuilder::new(source)
-            .case_insensitive(true)
-            .unicode(false)
-            .size_limit(size_limit)
-            .build()
-            .ok(); // `\p{L}`, `€`...: the Unicode form serves ASCII text too
-        Ok(DualRegex { unicode, ascii })
-    }
-
-    /// Whether it matches `text` (`ascii`: the text is ASCII).
+impl TextKind {
+    /// The kind of `text`.
     #[inline]
-    pub fn is_match(&self, text: &str, ascii: bool) -> bool {
-        match (&self.ascii, ascii) {
-            (Some(a), true) => a.is_match(text.as_bytes()),
-            _ => self.unicode.is_match(text),
-        }
-    }
-
-    /// Calls `f(start, end)` for every match.
-    pub fn for_each_match(&self, text: &str, ascii: bool, mut f: impl FnMut(usize, usize)) {
-        match (&self.ascii, ascii) {
-            (Some(a), true) => a
-                .find_iter(text.as_bytes())
-                .for_each(|m| f(m.start(), m.end())),
-            _ => self
-                .unicode
-                .find_iter(text)
-                .for_each(|m| f(m.start(), m.end())),
+    pub fn of(text: &str) -> TextKind {
+        if text.is_ascii() {
+            TextKind::Ascii
+        } else if text
+            .chars()
+            .any(|c| !c.is_ascii() && regex_syntax::is_word_character(c))
+        {
+            TextKind::Other
+        } else {
+            TextKind::Plain
         }
     }
 }
 
-/// The regexes without literals as one set, in the same two forms as [`DualRegex`].
+/// How a form rewrites the regex's syntax tree (see [`RuleRegex`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// Classes cut to ASCII, non-ASCII literals unmatchable, ASCII word boundaries.
+    Ascii,
+    /// Unicode word boundaries made ASCII ones.
+    Fast,
+    /// Unicode word boundaries removed.
+    Loose,
+}
+
+/// The regex engine's fast engine (its lazy DFA) gives up on Unicode word boundaries (`\b`)
+/// as soon as the text holds one non-ASCII byte, and the engine it falls back to reads a few
+/// MB/s: one accented letter in a long description made a rule 30 times slower. Unicode
+/// classes (`\w`, `[^.\n]`, and every letter under `(?i)`) also make its states bigger and
+/// slower to build than ASCII ones. So a rule regex is compiled in several forms, each exact
+/// on one [`TextKind`] and all derived from one parse of the regex (case folding, the costly
+/// part of compiling, is done once):
+///
+/// - `ascii`, for ASCII text: every class cut to its ASCII part, literals with non-ASCII
+///   characters made unmatchable, word boundaries ASCII. On ASCII text nothing else can
+///   match, and ASCII and Unicode `\w`, `\b` and case folding agree there.
+/// - `fast`, for [`TextKind::Plain`] text: word boundaries made ASCII, classes Unicode.
+/// - `loose`, the filter for [`TextKind::Other`] text: word boundaries removed, so it matches
+///   wherever the regex does and more. When it finds nothing the regex cannot match; when it
+///   does, `exact` (the regex as written) runs from where it found.
+///
+/// A regex without Unicode word boundaries is exact on all non-ASCII text in its `loose`
+/// form, which is then the regex itself. Only `ascii` and `loose` are compiled at once (they
+/// also check the regex within its size limit); `fast` and `exact` are compiled the first
+/// time a text needs them, which most runs never do.
 #[derive(Clone, Debug)]
-pub(crate) struct DualRegexSet {
-    unicode: regex::RegexSet,
-    ascii: Option<regex::bytes::RegexSet>,
+pub(crate) struct RuleRegex {
+    ascii: regex::Regex,
+    loose: regex::Regex,
+    /// The patterns of `fast` and `exact`, when the regex has Unicode word boundaries.
+    lazy: Option<Box<(String, String)>>,
+    fast: OnceLock<regex::Regex>,
+    exact: OnceLock<regex::Regex>,
+    size_limit: usize,
 }
 
-impl DualRegexSet {
-    /// Compiles `sources` case-insensitively, the set within `size_limit` bytes.
-    pub fn new<'a>(
-        sources: impl Iterator<Item = &'a str> + Clone,
-        size_limit: usize,
-    ) -> Result<DualRegexSet, regex::Error> {
-        let unicode = regex::RegexSetBuilder::new(sources.clone())
+/// Compiles a pattern printed from a syntax tree (already case-folded: no `(?i)` here, which
+/// would fold its classes again).
+fn build(pattern: &str, size_limit: usize) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(size_limit)
+        .build()
+}
+
+/// The regex's syntax tree, parsed case-insensitively; a syntax error comes with the regex
+/// crate's own message.
+fn parse(source: &str, size_limit: usize) -> Result<Hir, regex::Error> {
+    match regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(source)
+    {
+        Ok(hir) => Ok(hir),
+        Err(e) => Err(regex::RegexBuilder::new(source)
             .case_insensitive(true)
-            .size_limit(size_limit)
-            .build()?;
-        let ascii = regex::bytes::RegexSetBuilder::new(sources)
-            .case_insensitive(true)
-            .unicode(false)
             .size_limit(size_limit)
             .build()
-            .ok();
-        Ok(DualRegexSet { unicode, ascii })
+            .err()
+            .unwrap_or_else(|| regex::Error::Syntax(e.to_string()))),
+    }
+}
+
+impl RuleRegex {
+    /// Compiles `source` case-insensitively, each form within `size_limit` bytes.
+    pub fn new(source: &str, size_limit: usize) -> Result<RuleRegex, regex::Error> {
+        let hir = parse(source, size_limit)?;
+        let mut found = false;
+        let ascii = build(
+            &rewrite(hir.clone(), Form::Ascii, &mut found).to_string(),
+            size_limit,
+        )?;
+        let lazy = found.then(|| {
+            let fast = rewrite(hir.clone(), Form::Fast, &mut found).to_string();
+            Box::new((fast, hir.to_string()))
+        });
+        let loose = if lazy.is_some() {
+            rewrite(hir, Form::Loose, &mut found)
+        } else {
+            hir
+        };
+        Ok(RuleRegex {
+            ascii,
+            loose: build(&loose.to_string(), size_limit)?,
+            lazy,
+            fast: OnceLock::new(),
+            exact: OnceLock::new(),
+            size_limit,
+        })
     }
 
-    /// Calls `f(i)` for every regex `i` of the set that matches `text`.
-    pub fn for_each_match(&self, text: &str, ascii: bool, mut f: impl FnMut(usize)) {
-        // `is_match` first: it allocates nothing, and most fields match no regex.
-        match (&self.ascii, ascii) {
-            (Some(a), true) if a.is_match(text.as_bytes()) => {
-                a.matches(text.as_bytes()).iter().for_each(&mut f)
+    /// A form compiled on first use. Its syntax tree is that of `loose` plus word boundaries,
+    /// which cost next to nothing, so it compiles within twice the limit whenever `loose` did;
+    /// should it not, `loose` is the best answer left (it may match more).
+    fn lazy<'a>(&'a self, cell: &'a OnceLock<regex::Regex>, pattern: &str) -> &'a regex::Regex {
+        cell.get_or_init(|| {
+            build(pattern, self.size_limit.saturating_mul(2)).unwrap_or_else(|_| self.loose.clone())
+        })
+    }
+
+    /// Whether it matches `text`, of kind `kind` ([`TextKind::of`]).
+    #[inline]
+    pub fn is_match(&self, text: &str, kind: TextKind) -> bool {
+        match (kind, &self.lazy) {
+            (TextKind::Ascii, _) => self.ascii.is_match(text),
+            (_, None) => self.loose.is_match(text),
+            (TextKind::Plain, Some(p)) => self.lazy(&self.fast, &p.0).is_match(text),
+            (TextKind::Other, Some(p)) => match self.loose.find(text) {
+                // Every match of the regex is one of `loose`, so none starts before the
+                // leftmost one of `loose`.
+                Some(m) => self.lazy(&self.exact, &p.1).is_match_at(text, m.start()),
+                None => false,
+            },
+        }
+    }
+
+    /// Calls `f(start, end)` for every match in `text`, of kind `kind`.
+    pub fn for_each_match(&self, text: &str, kind: TextKind, mut f: impl FnMut(usize, usize)) {
+        let regex = match (kind, &self.lazy) {
+            (TextKind::Ascii, _) => &self.ascii,
+            (_, None) => &self.loose,
+            (TextKind::Plain, Some(p)) => self.lazy(&self.fast, &p.0),
+            (TextKind::Other, Some(p)) => {
+                if !self.loose.is_match(text) {
+                    return;
+                }
+                self.lazy(&self.exact, &p.1)
             }
-            (Some(_), true) => {}
-            _ if self.unicode.is_match(text) => self.unicode.matches(text).iter().for_each(&mut f),
-            _ => {}
+        };
+        regex.find_iter(text).for_each(|m| f(m.start(), m.end()));
+    }
+}
+
+/// Rewrites `hir` into `form`; `found` records that it has a Unicode word boundary.
+fn rewrite(hir: Hir, form: Form, found: &mut bool) -> Hir {
+    match hir.into_kind() {
+        HirKind::Look(look) => {
+            let ascii = match look {
+                Look::WordUnicode => Look::WordAscii,
+                Look::WordUnicodeNegate => Look::WordAsciiNegate,
+                Look::WordStartUnicode => Look::WordStartAscii,
+                Look::WordEndUnicode => Look::WordEndAscii,
+                Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
+                Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
+                other => return Hir::look(other),
+            };
+            *found = true;
+            match form {
+                Form::Loose => Hir::empty(),
+                Form::Ascii | Form::Fast => Hir::look(ascii),
+            }
+        }
+        HirKind::Class(class) if form == Form::Ascii => Hir::class(match class {
+            Class::Unicode(mut c) => {
+                c.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
+                Class::Unicode(c)
+            }
+            Class::Bytes(mut c) => {
+                c.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7f)]));
+                Class::Bytes(c)
+            }
+        }),
+        HirKind::Literal(l) if form == Form::Ascii && !l.0.is_ascii() => Hir::fail(),
+        HirKind::Repetition(mut r) => {
+            r.sub = Box::new(rewrite(*r.sub, form, found));
+            Hir::repetition(r)
+        }
+        HirKind::Capture(mut c) => {
+            c.sub = Box::new(rewrite(*c.sub, form, found));
+            Hir::capture(c)
+        }
+        HirKind::Concat(subs) => {
+            Hir::concat(subs.into_iter().map(|h| rewrite(h, form, found)).collect())
+        }
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.into_iter().map(|h| rewrite(h, form, found)).collect())
+        }
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+    }
+}
+
+/// The regexes without literals as one set, in the two eager forms of [`RuleRegex`]: `ascii`,
+/// exact on ASCII text, and `loose`, a filter for the rest.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleRegexSet {
+    ascii: regex::RegexSet,
+    loose: regex::RegexSet,
+}
+
+impl RuleRegexSet {
+    /// Compiles `sources` case-insensitively, each set within `size_limit` bytes.
+    pub fn new<'a>(
+        sources: impl Iterator<Item = &'a str>,
+        size_limit: usize,
+    ) -> Result<RuleRegexSet, regex::Error> {
+        let mut ascii = Vec::new();
+        let mut loose = Vec::new();
+        for source in sources {
+            let hir = parse(source, size_limit)?;
+            let mut found = false;
+            ascii.push(rewrite(hir.clone(), Form::Ascii, &mut found).to_string());
+            loose.push(rewrite(hir, Form::Loose, &mut found).to_string());
+        }
+        let build = |patterns: &[String]| {
+            regex::RegexSetBuilder::new(patterns)
+                .size_limit(size_limit)
+                .build()
+        };
+        Ok(RuleRegexSet {
+            ascii: build(&ascii)?,
+            loose: build(&loose)?,
+        })
+    }
+
+    /// Calls `f(i, certain)` for every regex `i` of the set that may match `text`, of kind
+    /// `kind`: `certain` when it does; otherwise the caller asks the regex itself.
+    pub fn for_each_match(&self, text: &str, kind: TextKind, mut f: impl FnMut(usize, bool)) {
+        let ascii = kind == TextKind::Ascii;
+        let set = if ascii { &self.ascii } else { &self.loose };
+        // `is_match` first: it allocates nothing, and most fields match no regex.
+        if set.is_match(text) {
+            set.matches(text).iter().for_each(|i| f(i, ascii));
         }
     }
 }
@@ -322,22 +500,143 @@ mod tests {
     }
 
     #[test]
-    fn both_forms_of_a_regex_agree_on_ascii_text() {
-        let r = DualRegex::new(r"(?i)\bK\w+\b[^.\n]{0,5}\bé?x\b", 1 << 20).unwrap();
-        assert!(r.ascii.is_some());
-        for (text, expected) in [
-            ("kilo x", true),
-            ("KILO-X", true),
-            ("skilo x", false),
-            ("kilo. x", false),
+    fn every_form_agrees_with_the_regex_as_written() {
+        // Unicode word boundaries next to non-ASCII letters are where the forms differ.
+        let r = RuleRegex::new(r"(?i)\bK\w+\b[^.\n]{0,5}\bé?x\b", 1 << 20).unwrap();
+        let exact = regex::RegexBuilder::new(r"(?i)\bK\w+\b[^.\n]{0,5}\bé?x\b")
+            .case_insensitive(true)
+            .build()
+            .unwrap();
+        for text in [
+            "kilo x",
+            "KILO-X",
+            "skilo x",
+            "kilo. x",
+            "kilo éx",
+            "kiloé x",
+            "ékilo x",
+            "kilo xé",
+            "kilo – x",
+            "kilo’x",
+            "kilö x",
+            "k x",
+            "kilo éx kilo x",
         ] {
-            assert_eq!(r.is_match(text, true), expected, "{text}");
-            assert_eq!(r.is_match(text, false), expected, "{text}");
+            let kind = TextKind::of(text);
+            assert_eq!(r.is_match(text, kind), exact.is_match(text), "{text}");
+            let mut spans = Vec::new();
+            r.for_each_match(text, kind, |s, e| spans.push((s, e)));
+            let want: Vec<_> = exact
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            assert_eq!(spans, want, "{text}");
         }
-        assert!(DualRegex::new(r"\p{Greek}", 1 << 20)
+        assert_eq!(TextKind::of("a – b ’c’ 5 €"), TextKind::Plain);
+        assert_eq!(TextKind::of("café"), TextKind::Other);
+        assert_eq!(TextKind::of("cafe"), TextKind::Ascii);
+        assert!(r.lazy.is_some());
+        assert!(RuleRegex::new(r"\p{Greek}+", 1 << 20)
             .unwrap()
-            .ascii
+            .lazy
             .is_none());
+        assert!(RuleRegex::new(r"(unclosed", 1 << 20).is_err());
+        // Non-ASCII in the pattern: unmatchable in the ASCII form, found in the others.
+        let money = RuleRegex::new(r"(?i)(\beur|[$€£])\s?\d+", 1 << 20).unwrap();
+        for (text, want) in [("$5", true), ("€5", true), ("é €5", true), ("x5", false)] {
+            assert_eq!(money.is_match(text, TextKind::of(text)), want, "{text}");
+        }
+    }
+
+    /// Every regex of the default rules, on every example and counterexample of the default
+    /// rules, in four variants that make the text of each kind: the forms give the same matches
+    /// as the regex as written.
+    #[test]
+    fn every_default_regex_agrees_with_itself_on_every_default_example() {
+        let mut sources = Vec::new();
+        let mut texts = Vec::new();
+        for (_, toml_text) in super::super::DEFAULT_RULES {
+            let doc: toml::Table = toml::from_str(toml_text).unwrap();
+            for rule in doc["rule"].as_array().unwrap() {
+                let strings = |key: &str| -> Vec<String> {
+                    rule.get(key)
+                        .and_then(|v| v.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                sources.extend(strings("regex"));
+                for text in strings("examples")
+                    .into_iter()
+                    .chain(strings("counterexamples"))
+                {
+                    let lower = normalize(&text);
+                    texts.push(format!("{lower} – «{lower}»")); // plain
+                    texts.push(format!("é{lower}é {}", lower.replace(' ', "ü ")));
+                    texts.push(lower.replace('e', "é"));
+                    texts.push(lower); // ASCII, mostly
+                }
+            }
+        }
+        assert!(
+            sources.len() > 50 && texts.len() > 500,
+            "{} {}",
+            sources.len(),
+            texts.len()
+        );
+        let mut kinds = [0; 3];
+        let mut matched = 0;
+        for source in &sources {
+            let r = RuleRegex::new(source, 1 << 22).unwrap();
+            let exact = regex::RegexBuilder::new(source)
+                .case_insensitive(true)
+                .build()
+                .unwrap();
+            for text in &texts {
+                let kind = TextKind::of(text);
+                kinds[kind as usize] += 1;
+                let want: Vec<_> = exact.find_iter(text).map(|m| m.range()).collect();
+                let mut got = Vec::new();
+                r.for_each_match(text, kind, |s, e| got.push(s..e));
+                assert_eq!(got, want, "{source} on {text:?}");
+                assert_eq!(
+                    r.is_match(text, kind),
+                    !want.is_empty(),
+                    "{source} on {text:?}"
+                );
+                matched += usize::from(!want.is_empty());
+            }
+        }
+        assert!(kinds.iter().all(|&k| k > 1000), "{kinds:?}");
+        assert!(matched > 100, "{matched}");
+    }
+
+    #[test]
+    fn the_set_reports_candidates_that_the_regexes_confirm() {
+        let sources = [r"(?i)\bab\b", r"[$€]\d+", r"(?i)\bé\b"];
+        let set = RuleRegexSet::new(sources.iter().copied(), 1 << 20).unwrap();
+        let regexes: Vec<RuleRegex> = sources
+            .iter()
+            .map(|s| RuleRegex::new(s, 1 << 20).unwrap())
+            .collect();
+        for (text, want) in [
+            ("x ab y €5", vec![0, 1]),
+            ("xab é", vec![2]),
+            ("éab $3", vec![1]),
+            ("ab é", vec![0, 2]),
+        ] {
+            let kind = TextKind::of(text);
+            let mut got = Vec::new();
+            set.for_each_match(text, kind, |i, certain| {
+                if certain || regexes[i].is_match(text, kind) {
+                    got.push(i)
+                }
+            });
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]
