@@ -224,7 +224,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     }
     if !global.quiet {
         print_summary(
-            &tagger,
+            tagger,
             &summary.total(),
             summary.warnings,
             &tally,

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use rayon::prelude::*;
+
 use super::automaton::Automaton;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
@@ -163,9 +165,21 @@ impl<'c> RuleSetBuilder<'c> {
         });
         let file = load_file(text, origin, self.catalog, &mut found);
         let mut services: Vec<EntryId> = Vec::new();
-        for rule in file.rules {
+        // Compiling regexes is most of the cost of loading rules: on every core, in file order.
+        let size_limit = self.limits.regex_size_limit;
+        let regexes: Vec<Vec<Result<RuleRegex, regex::Error>>> = file
+            .rules
+            .par_iter()
+            .map(|rule| {
+                rule.regex
+                    .iter()
+                    .map(|r| RuleRegex::new(&r.value, size_limit))
+                    .collect()
+            })
+            .collect();
+        for (rule, regexes) in file.rules.into_iter().zip(regexes) {
             let service = rule.service;
-            if self.check(rule, &mut found) && !services.contains(&service) {
+            if self.check(rule, regexes, &mut found) && !services.contains(&service) {
                 services.push(service);
             }
         }
@@ -181,7 +195,13 @@ impl<'c> RuleSetBuilder<'c> {
     }
 
     /// Checks a rule against the others, the compiler and the limits; keeps it if it passes.
-    fn check(&mut self, rule: Rule, diags: &mut Diagnostics) -> bool {
+    /// `regexes`: the rule's regexes, compiled.
+    fn check(
+        &mut self,
+        rule: Rule,
+        regexes: Vec<Result<RuleRegex, regex::Error>>,
+        diags: &mut Diagnostics,
+    ) -> bool {
         let mut errors: Vec<Diagnostic> = Vec::new();
         let mut error = |at: &Location, message: String, hint: Option<&str>| {
             errors.push(Diagnostic {
@@ -239,8 +259,8 @@ impl<'c> RuleSetBuilder<'c> {
         let all = parse("all", &rule.all);
         let none = parse("none", &rule.none);
         let mut regex = Vec::with_capacity(rule.regex.len());
-        for r in &rule.regex {
-            match RuleRegex::new(&r.value, self.limits.regex_size_limit) {
+        for (r, compiled) in rule.regex.iter().zip(regexes) {
+            match compiled {
                 Ok(compiled) => regex.push(compiled),
                 Err(e @ regex::Error::CompiledTooBig(_)) => error(
                     &r.at,

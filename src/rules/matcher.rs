@@ -15,7 +15,7 @@ use super::automaton::Automaton;
 use super::load::Rule;
 use super::normalize::{normalize_into, to_original, Seg};
 use super::pattern::WordCheck;
-use super::regex_filter::{RuleRegex, RuleRegexSet, TextKind};
+use super::regex_filter::{RuleRegex, RuleRegexSet, Subject};
 use super::scan::{tokenize, KeyFilter, Token};
 use crate::catalog::EntryId;
 use crate::error::Location;
@@ -153,6 +153,8 @@ pub struct MatcherStats {
 #[derive(Debug, Default)]
 pub struct Scratch {
     norm: String,
+    /// The shadow of the normalised text, for the regexes (see `regex_filter`).
+    shadow: String,
     segs: Vec<Seg>,
     key: Vec<u8>,
     tokens: Vec<Token>,
@@ -317,6 +319,7 @@ impl Matcher {
         }
         let Scratch {
             norm,
+            shadow,
             segs,
             key,
             tokens,
@@ -383,21 +386,18 @@ impl Matcher {
         if self.regexes.is_empty() {
             return;
         }
-        let kind = if ascii {
-            TextKind::Ascii
-        } else {
-            TextKind::of(src) // normalised text may be ASCII again (`ﬁ` is `fi`)
-        };
+        // Normalised text may be ASCII again (`ﬁ` is `fi`): the subject says.
+        let subject = Subject::new(src, shadow);
         let mut run = |r: u32, known_match: bool| {
             let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
             if detail {
-                regex.for_each_match(src, kind, |start, end| record(term, start, end));
-            } else if known_match || regex.is_match(src, kind) {
+                regex.for_each_match(&subject, |start, end| record(term, start, end));
+            } else if known_match || regex.is_match(&subject) {
                 record(term, 0, 0);
             }
         };
         if let Some(set) = &self.unfiltered {
-            set.for_each_match(src, kind, |i, certain| {
+            set.for_each_match(&subject, |i, certain| {
                 run(self.unfiltered_regexes[i], certain)
             });
         }

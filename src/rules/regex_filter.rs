@@ -233,6 +233,46 @@ impl TextKind {
     }
 }
 
+/// The byte each non-ASCII character of a text becomes in its shadow (ASCII SUB,
+/// "substitute").
+const STAND_IN: char = '\x1a';
+
+/// Writes the shadow of `text` into `out`: each ASCII character as is, each other character
+/// as one [`STAND_IN`]. A regex's `shadow` form (see [`RuleRegex`]) reads it.
+pub(crate) fn shadow_into(text: &str, out: &mut String) {
+    out.clear();
+    out.extend(
+        text.chars()
+            .map(|c| if c.is_ascii() { c } else { STAND_IN }),
+    );
+}
+
+/// A text a rule regex reads, with what decides which of its forms reads it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Subject<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Its kind ([`TextKind::of`]).
+    pub kind: TextKind,
+    /// Its shadow ([`shadow_into`]) unless it is ASCII (then unused).
+    pub shadow: &'a str,
+}
+
+impl<'a> Subject<'a> {
+    /// `text`, its kind found and, unless it is ASCII, its shadow written into `buffer`.
+    pub fn new(text: &'a str, buffer: &'a mut String) -> Subject<'a> {
+        let kind = TextKind::of(text);
+        if kind != TextKind::Ascii {
+            shadow_into(text, buffer);
+        }
+        Subject {
+            text,
+            kind,
+            shadow: buffer,
+        }
+    }
+}
+
 /// How a form rewrites the regex's syntax tree (see [`RuleRegex`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
@@ -240,36 +280,41 @@ enum Form {
     Ascii,
     /// Unicode word boundaries made ASCII ones.
     Fast,
-    /// Unicode word boundaries removed.
-    Loose,
+    /// Word boundaries removed, classes cut to ASCII plus [`STAND_IN`] when they hold a
+    /// non-ASCII character, non-ASCII characters of literals made [`STAND_IN`].
+    Shadow,
 }
 
 /// The regex engine's fast engine (its lazy DFA) gives up on Unicode word boundaries (`\b`)
 /// as soon as the text holds one non-ASCII byte, and the engine it falls back to reads a few
 /// MB/s: one accented letter in a long description made a rule 30 times slower. Unicode
-/// classes (`\w`, `[^.\n]`, and every letter under `(?i)`) also make its states bigger and
-/// slower to build than ASCII ones. So a rule regex is compiled in several forms, each exact
-/// on one [`TextKind`] and all derived from one parse of the regex (case folding, the costly
-/// part of compiling, is done once):
+/// classes (`\w`, `[^.\n]`, and every letter under `(?i)`) also make its states many and slow
+/// to build: a bounded repeat of one (`[^.\n]{0,60}`) made the lazy DFA rebuild its states
+/// all the time. So a rule regex is compiled in several forms, all derived from one parse of
+/// the regex (case folding, the costly part of compiling, is done once):
 ///
-/// - `ascii`, for ASCII text: every class cut to its ASCII part, literals with non-ASCII
+/// - `ascii`, exact on ASCII text: every class cut to its ASCII part, literals with non-ASCII
 ///   characters made unmatchable, word boundaries ASCII. On ASCII text nothing else can
 ///   match, and ASCII and Unicode `\w`, `\b` and case folding agree there.
-/// - `fast`, for [`TextKind::Plain`] text: word boundaries made ASCII, classes Unicode.
-/// - `loose`, the filter for [`TextKind::Other`] text: word boundaries removed, so it matches
-///   wherever the regex does and more. When it finds nothing the regex cannot match; when it
-///   does, `exact` (the regex as written) runs from where it found.
+/// - `shadow`, the filter for other text. It reads the text's shadow, where each non-ASCII
+///   character is one [`STAND_IN`] byte, with classes and literals mapped the same way and
+///   word boundaries removed: character for character, wherever the regex matches the text
+///   the shadow form matches the shadow, so when it finds nothing the regex cannot match.
+///   Being ASCII, it is as fast as `ascii`.
+/// - `fast`, exact on [`TextKind::Plain`] text: word boundaries made ASCII, which agree
+///   with Unicode ones there.
+/// - `exact`: the regex as written.
 ///
-/// A regex without Unicode word boundaries is exact on all non-ASCII text in its `loose`
-/// form, which is then the regex itself. Only `ascii` and `loose` are compiled at once (they
-/// also check the regex within its size limit); `fast` and `exact` are compiled the first
-/// time a text needs them, which most runs never do.
+/// `ascii` and `shadow` are compiled at once, within the size limit; `fast` and `exact` the
+/// first time a text that passed the shadow filter needs them.
 #[derive(Clone, Debug)]
 pub(crate) struct RuleRegex {
     ascii: regex::Regex,
-    loose: regex::Regex,
-    /// The patterns of `fast` and `exact`, when the regex has Unicode word boundaries.
-    lazy: Option<Box<(String, String)>>,
+    /// `None` when a literal is not text (`(?-u:\xE9)`): then `exact` reads all other text.
+    shadow: Option<regex::Regex>,
+    /// The pattern of `fast`, when the regex has Unicode word boundaries, and of `exact`.
+    fast_pattern: Option<Box<str>>,
+    exact_pattern: Box<str>,
     fast: OnceLock<regex::Regex>,
     exact: OnceLock<regex::Regex>,
     size_limit: usize,
@@ -301,79 +346,100 @@ fn parse(source: &str, size_limit: usize) -> Result<Hir, regex::Error> {
     }
 }
 
+/// The patterns of the forms of one regex.
+struct Forms {
+    ascii: String,
+    shadow: Option<String>,
+    fast: Option<String>,
+    exact: String,
+}
+
+impl Forms {
+    fn of(source: &str, size_limit: usize) -> Result<Forms, regex::Error> {
+        let hir = parse(source, size_limit)?;
+        let mut found = false;
+        let ascii = rewrite(hir.clone(), Form::Ascii, &mut found)
+            .map(|h| h.to_string())
+            .unwrap_or_else(|| Hir::fail().to_string());
+        let fast = found.then(|| rewrite(hir.clone(), Form::Fast, &mut found));
+        Ok(Forms {
+            ascii,
+            shadow: rewrite(hir.clone(), Form::Shadow, &mut found).map(|h| h.to_string()),
+            fast: fast.flatten().map(|h| h.to_string()),
+            exact: hir.to_string(),
+        })
+    }
+}
+
 impl RuleRegex {
     /// Compiles `source` case-insensitively, each form within `size_limit` bytes.
     pub fn new(source: &str, size_limit: usize) -> Result<RuleRegex, regex::Error> {
-        let hir = parse(source, size_limit)?;
-        let mut found = false;
-        let ascii = build(
-            &rewrite(hir.clone(), Form::Ascii, &mut found).to_string(),
-            size_limit,
-        )?;
-        let lazy = found.then(|| {
-            let fast = rewrite(hir.clone(), Form::Fast, &mut found).to_string();
-            Box::new((fast, hir.to_string()))
-        });
-        let loose = if lazy.is_some() {
-            rewrite(hir, Form::Loose, &mut found)
-        } else {
-            hir
+        let forms = Forms::of(source, size_limit)?;
+        let shadow = match &forms.shadow {
+            Some(p) => Some(build(p, size_limit)?),
+            None => None,
         };
         Ok(RuleRegex {
-            ascii,
-            loose: build(&loose.to_string(), size_limit)?,
-            lazy,
+            ascii: build(&forms.ascii, size_limit)?,
+            shadow,
+            fast_pattern: forms.fast.map(String::into_boxed_str),
+            exact_pattern: forms.exact.into_boxed_str(),
             fast: OnceLock::new(),
             exact: OnceLock::new(),
             size_limit,
         })
     }
 
-    /// A form compiled on first use. Its syntax tree is that of `loose` plus word boundaries,
-    /// which cost next to nothing, so it compiles within twice the limit whenever `loose` did;
-    /// should it not, `loose` is the best answer left (it may match more).
-    fn lazy<'a>(&'a self, cell: &'a OnceLock<regex::Regex>, pattern: &str) -> &'a regex::Regex {
+    /// The form exact on `kind` (not ASCII), compiled on first use. Unicode classes make it
+    /// bigger than the forms checked against the limit, so it gets 64 times as much; should
+    /// even that not do, the `ascii` form is the best answer left (it misses matches that
+    /// involve non-ASCII characters).
+    fn exact_for(&self, kind: TextKind) -> &regex::Regex {
+        let (cell, pattern) = match (&self.fast_pattern, kind) {
+            (Some(fast), TextKind::Plain) => (&self.fast, fast),
+            _ => (&self.exact, &self.exact_pattern),
+        };
         cell.get_or_init(|| {
-            build(pattern, self.size_limit.saturating_mul(2)).unwrap_or_else(|_| self.loose.clone())
+            build(pattern, self.size_limit.saturating_mul(64))
+                .unwrap_or_else(|_| self.ascii.clone())
         })
     }
 
-    /// Whether it matches `text`, of kind `kind` ([`TextKind::of`]).
+    /// Whether the shadow filter lets `subject` through (see [`RuleRegex`]).
     #[inline]
-    pub fn is_match(&self, text: &str, kind: TextKind) -> bool {
-        match (kind, &self.lazy) {
-            (TextKind::Ascii, _) => self.ascii.is_match(text),
-            (_, None) => self.loose.is_match(text),
-            (TextKind::Plain, Some(p)) => self.lazy(&self.fast, &p.0).is_match(text),
-            (TextKind::Other, Some(p)) => match self.loose.find(text) {
-                // Every match of the regex is one of `loose`, so none starts before the
-                // leftmost one of `loose`.
-                Some(m) => self.lazy(&self.exact, &p.1).is_match_at(text, m.start()),
-                None => false,
-            },
+    fn may_match(&self, subject: &Subject) -> bool {
+        self.shadow
+            .as_ref()
+            .is_none_or(|s| s.is_match(subject.shadow))
+    }
+
+    /// Whether it matches `subject`.
+    #[inline]
+    pub fn is_match(&self, subject: &Subject) -> bool {
+        match subject.kind {
+            TextKind::Ascii => self.ascii.is_match(subject.text),
+            kind => self.may_match(subject) && self.exact_for(kind).is_match(subject.text),
         }
     }
 
-    /// Calls `f(start, end)` for every match in `text`, of kind `kind`.
-    pub fn for_each_match(&self, text: &str, kind: TextKind, mut f: impl FnMut(usize, usize)) {
-        let regex = match (kind, &self.lazy) {
-            (TextKind::Ascii, _) => &self.ascii,
-            (_, None) => &self.loose,
-            (TextKind::Plain, Some(p)) => self.lazy(&self.fast, &p.0),
-            (TextKind::Other, Some(p)) => {
-                if !self.loose.is_match(text) {
-                    return;
-                }
-                self.lazy(&self.exact, &p.1)
-            }
+    /// Calls `f(start, end)` for every match in `subject`.
+    pub fn for_each_match(&self, subject: &Subject, mut f: impl FnMut(usize, usize)) {
+        let regex = match subject.kind {
+            TextKind::Ascii => &self.ascii,
+            _ if !self.may_match(subject) => return,
+            kind => self.exact_for(kind),
         };
-        regex.find_iter(text).for_each(|m| f(m.start(), m.end()));
+        regex
+            .find_iter(subject.text)
+            .for_each(|m| f(m.start(), m.end()));
     }
 }
 
-/// Rewrites `hir` into `form`; `found` records that it has a Unicode word boundary.
-fn rewrite(hir: Hir, form: Form, found: &mut bool) -> Hir {
-    match hir.into_kind() {
+/// `hir` rewritten into `form`; `found` records that it has a Unicode word boundary. `None`
+/// for the shadow form of a regex with a literal that is not UTF-8.
+fn rewrite(hir: Hir, form: Form, found: &mut bool) -> Option<Hir> {
+    let ascii = ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]);
+    Some(match hir.into_kind() {
         HirKind::Look(look) => {
             let ascii = match look {
                 Look::WordUnicode => Look::WordAscii,
@@ -382,51 +448,73 @@ fn rewrite(hir: Hir, form: Form, found: &mut bool) -> Hir {
                 Look::WordEndUnicode => Look::WordEndAscii,
                 Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
                 Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
-                other => return Hir::look(other),
+                // ASCII boundaries hold in the shadow where they hold in the text: a non-ASCII
+                // character and its stand-in are both not ASCII word characters.
+                other => return Some(Hir::look(other)),
             };
             *found = true;
             match form {
-                Form::Loose => Hir::empty(),
+                Form::Shadow => Hir::empty(),
                 Form::Ascii | Form::Fast => Hir::look(ascii),
             }
         }
-        HirKind::Class(class) if form == Form::Ascii => Hir::class(match class {
-            Class::Unicode(mut c) => {
-                c.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
-                Class::Unicode(c)
+        HirKind::Class(Class::Unicode(mut c)) if form != Form::Fast => {
+            let mut outside = c.clone();
+            outside.difference(&ascii);
+            c.intersect(&ascii);
+            if form == Form::Shadow && !outside.ranges().is_empty() {
+                c.push(ClassUnicodeRange::new(STAND_IN, STAND_IN));
             }
-            Class::Bytes(mut c) => {
+            Hir::class(Class::Unicode(c))
+        }
+        HirKind::Class(Class::Bytes(mut c)) if form != Form::Fast => {
+            // In a text regex, a class of bytes holds ASCII only: kept as is in the shadow.
+            if form == Form::Ascii {
                 c.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7f)]));
-                Class::Bytes(c)
             }
-        }),
+            Hir::class(Class::Bytes(c))
+        }
         HirKind::Literal(l) if form == Form::Ascii && !l.0.is_ascii() => Hir::fail(),
+        HirKind::Literal(l) if form == Form::Shadow && !l.0.is_ascii() => {
+            let text = std::str::from_utf8(&l.0).ok()?;
+            let mapped: String = text
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { STAND_IN })
+                .collect();
+            Hir::literal(mapped.into_bytes())
+        }
         HirKind::Repetition(mut r) => {
-            r.sub = Box::new(rewrite(*r.sub, form, found));
+            r.sub = Box::new(rewrite(*r.sub, form, found)?);
             Hir::repetition(r)
         }
         HirKind::Capture(mut c) => {
-            c.sub = Box::new(rewrite(*c.sub, form, found));
+            c.sub = Box::new(rewrite(*c.sub, form, found)?);
             Hir::capture(c)
         }
-        HirKind::Concat(subs) => {
-            Hir::concat(subs.into_iter().map(|h| rewrite(h, form, found)).collect())
-        }
-        HirKind::Alternation(subs) => {
-            Hir::alternation(subs.into_iter().map(|h| rewrite(h, form, found)).collect())
-        }
+        HirKind::Concat(subs) => Hir::concat(
+            subs.into_iter()
+                .map(|h| rewrite(h, form, found))
+                .collect::<Option<_>>()?,
+        ),
+        HirKind::Alternation(subs) => Hir::alternation(
+            subs.into_iter()
+                .map(|h| rewrite(h, form, found))
+                .collect::<Option<_>>()?,
+        ),
         HirKind::Empty => Hir::empty(),
         HirKind::Literal(l) => Hir::literal(l.0),
         HirKind::Class(c) => Hir::class(c),
-    }
+    })
 }
 
 /// The regexes without literals as one set, in the two eager forms of [`RuleRegex`]: `ascii`,
-/// exact on ASCII text, and `loose`, a filter for the rest.
+/// exact on ASCII text, and `shadow`, a filter for the rest.
 #[derive(Clone, Debug)]
 pub(crate) struct RuleRegexSet {
     ascii: regex::RegexSet,
-    loose: regex::RegexSet,
+    shadow: regex::RegexSet,
+    /// The members without a shadow form: candidates on every text that is not ASCII.
+    unshadowed: Vec<usize>,
 }
 
 impl RuleRegexSet {
@@ -436,12 +524,15 @@ impl RuleRegexSet {
         size_limit: usize,
     ) -> Result<RuleRegexSet, regex::Error> {
         let mut ascii = Vec::new();
-        let mut loose = Vec::new();
-        for source in sources {
-            let hir = parse(source, size_limit)?;
-            let mut found = false;
-            ascii.push(rewrite(hir.clone(), Form::Ascii, &mut found).to_string());
-            loose.push(rewrite(hir, Form::Loose, &mut found).to_string());
+        let mut shadow = Vec::new();
+        let mut unshadowed = Vec::new();
+        for (i, source) in sources.enumerate() {
+            let forms = Forms::of(source, size_limit)?;
+            ascii.push(forms.ascii);
+            shadow.push(forms.shadow.unwrap_or_else(|| {
+                unshadowed.push(i);
+                Hir::fail().to_string()
+            }));
         }
         let build = |patterns: &[String]| {
             regex::RegexSetBuilder::new(patterns)
@@ -450,18 +541,29 @@ impl RuleRegexSet {
         };
         Ok(RuleRegexSet {
             ascii: build(&ascii)?,
-            loose: build(&loose)?,
+            shadow: build(&shadow)?,
+            unshadowed,
         })
     }
 
-    /// Calls `f(i, certain)` for every regex `i` of the set that may match `text`, of kind
-    /// `kind`: `certain` when it does; otherwise the caller asks the regex itself.
-    pub fn for_each_match(&self, text: &str, kind: TextKind, mut f: impl FnMut(usize, bool)) {
-        let ascii = kind == TextKind::Ascii;
-        let set = if ascii { &self.ascii } else { &self.loose };
+    /// Calls `f(i, certain)` for every regex `i` of the set that may match `subject`, in
+    /// order: `certain` when it does; otherwise the caller asks the regex itself.
+    pub fn for_each_match(&self, subject: &Subject, mut f: impl FnMut(usize, bool)) {
+        let (set, text, certain) = match subject.kind {
+            TextKind::Ascii => (&self.ascii, subject.text, true),
+            _ => (&self.shadow, subject.shadow, false),
+        };
         // `is_match` first: it allocates nothing, and most fields match no regex.
-        if set.is_match(text) {
-            set.matches(text).iter().for_each(|i| f(i, ascii));
+        if !certain && !self.unshadowed.is_empty() {
+            let mut found: Vec<usize> = self.unshadowed.clone();
+            if set.is_match(text) {
+                found.extend(set.matches(text).iter());
+            }
+            found.sort_unstable();
+            found.dedup();
+            found.into_iter().for_each(|i| f(i, false));
+        } else if set.is_match(text) {
+            set.matches(text).iter().for_each(|i| f(i, certain));
         }
     }
 }
@@ -522,10 +624,11 @@ mod tests {
             "k x",
             "kilo éx kilo x",
         ] {
-            let kind = TextKind::of(text);
-            assert_eq!(r.is_match(text, kind), exact.is_match(text), "{text}");
+            let mut buf = String::new();
+            let subject = Subject::new(text, &mut buf);
+            assert_eq!(r.is_match(&subject), exact.is_match(text), "{text}");
             let mut spans = Vec::new();
-            r.for_each_match(text, kind, |s, e| spans.push((s, e)));
+            r.for_each_match(&subject, |s, e| spans.push((s, e)));
             let want: Vec<_> = exact
                 .find_iter(text)
                 .map(|m| (m.start(), m.end()))
@@ -535,16 +638,22 @@ mod tests {
         assert_eq!(TextKind::of("a – b ’c’ 5 €"), TextKind::Plain);
         assert_eq!(TextKind::of("café"), TextKind::Other);
         assert_eq!(TextKind::of("cafe"), TextKind::Ascii);
-        assert!(r.lazy.is_some());
+        assert!(r.fast_pattern.is_some() && r.shadow.is_some());
         assert!(RuleRegex::new(r"\p{Greek}+", 1 << 20)
             .unwrap()
-            .lazy
+            .fast_pattern
             .is_none());
+        assert!(RuleRegex::new(r"(?-u:\xE9)", 1 << 20).is_err(), "not UTF-8");
         assert!(RuleRegex::new(r"(unclosed", 1 << 20).is_err());
         // Non-ASCII in the pattern: unmatchable in the ASCII form, found in the others.
         let money = RuleRegex::new(r"(?i)(\beur|[$€£])\s?\d+", 1 << 20).unwrap();
         for (text, want) in [("$5", true), ("€5", true), ("é €5", true), ("x5", false)] {
-            assert_eq!(money.is_match(text, TextKind::of(text)), want, "{text}");
+            let mut buf = String::new();
+            assert_eq!(
+                money.is_match(&Subject::new(text, &mut buf)),
+                want,
+                "{text}"
+            );
         }
     }
 
@@ -595,15 +704,16 @@ mod tests {
                 .case_insensitive(true)
                 .build()
                 .unwrap();
+            let mut buf = String::new();
             for text in &texts {
-                let kind = TextKind::of(text);
-                kinds[kind as usize] += 1;
+                let subject = Subject::new(text, &mut buf);
+                kinds[subject.kind as usize] += 1;
                 let want: Vec<_> = exact.find_iter(text).map(|m| m.range()).collect();
                 let mut got = Vec::new();
-                r.for_each_match(text, kind, |s, e| got.push(s..e));
+                r.for_each_match(&subject, |s, e| got.push(s..e));
                 assert_eq!(got, want, "{source} on {text:?}");
                 assert_eq!(
-                    r.is_match(text, kind),
+                    r.is_match(&subject),
                     !want.is_empty(),
                     "{source} on {text:?}"
                 );
@@ -628,10 +738,11 @@ mod tests {
             ("éab $3", vec![1]),
             ("ab é", vec![0, 2]),
         ] {
-            let kind = TextKind::of(text);
+            let mut buf = String::new();
+            let subject = Subject::new(text, &mut buf);
             let mut got = Vec::new();
-            set.for_each_match(text, kind, |i, certain| {
-                if certain || regexes[i].is_match(text, kind) {
+            set.for_each_match(&subject, |i, certain| {
+                if certain || regexes[i].is_match(&subject) {
                     got.push(i)
                 }
             });
