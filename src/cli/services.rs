@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, CatalogIndex, EntryId, Kind};
+use csirt_tagger::output::escape::neutralize_formula;
 
 use super::GlobalArgs;
 use crate::cli::term;
@@ -28,6 +29,10 @@ pub struct ServicesArgs {
     /// typically exercises.
     #[arg(long, value_name = "CATALOG")]
     pub map: Option<String>,
+    /// Keep CSV cells that a spreadsheet would run as formulas as they are (by default a cell
+    /// of a tailored catalog starting with = + - @ tab or CR gets a leading ').
+    #[arg(long)]
+    pub raw: bool,
     /// Search instead of listing.
     #[command(subcommand)]
     pub action: Option<ServicesAction>,
@@ -128,10 +133,10 @@ pub fn run(global: &GlobalArgs, args: ServicesArgs) -> anyhow::Result<ExitCode> 
             let index = build_index(global, &catalog)?;
             write_search(&mut out, &catalog, &index, search)?;
         }
-        (None, Some(map)) => write_map(&mut out, &catalog, map, args.format)?,
+        (None, Some(map)) => write_map(&mut out, &catalog, map, args.format, args.raw)?,
         (None, None) => match args.format {
             ListFormat::Tree => write_tree(&mut out, &catalog)?,
-            ListFormat::Csv => write_csv(&mut out, &catalog)?,
+            ListFormat::Csv => write_csv(&mut out, &catalog, args.raw)?,
             ListFormat::Json => {
                 serde_json::to_writer_pretty(&mut out, &catalog_json(&catalog))?;
                 writeln!(out)?;
@@ -209,7 +214,20 @@ fn plural(noun: &str) -> String {
     }
 }
 
-fn write_csv(out: &mut impl Write, catalog: &Catalog) -> anyhow::Result<()> {
+/// Writes one CSV record of text cells, neutralising formulas unless `raw`.
+fn write_text_record<const N: usize>(
+    w: &mut csv::Writer<impl Write>,
+    cells: [&str; N],
+    raw: bool,
+) -> csv::Result<()> {
+    if raw {
+        w.write_record(cells)
+    } else {
+        w.write_record(cells.map(neutralize_formula).iter().map(|c| c.as_ref()))
+    }
+}
+
+fn write_csv(out: &mut impl Write, catalog: &Catalog, raw: bool) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "kind",
@@ -224,16 +242,20 @@ fn write_csv(out: &mut impl Write, catalog: &Catalog) -> anyhow::Result<()> {
     for id in catalog.ids() {
         let e = catalog.entry(id);
         let parent = e.parent.map(|p| catalog.entry(p).id.as_str()).unwrap_or("");
-        w.write_record([
-            e.kind.as_str(),
-            &e.id,
-            parent,
-            e.slug.as_deref().unwrap_or(""),
-            &e.name,
-            &e.description,
-            &e.vocabulary.join(";"),
-            &e.maps_to.join(";"),
-        ])?;
+        write_text_record(
+            &mut w,
+            [
+                e.kind.as_str(),
+                &e.id,
+                parent,
+                e.slug.as_deref().unwrap_or(""),
+                &e.name,
+                &e.description,
+                &e.vocabulary.join(";"),
+                &e.maps_to.join(";"),
+            ],
+            raw,
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -331,6 +353,7 @@ fn write_map(
     catalog: &Catalog,
     map: &str,
     format: ListFormat,
+    raw: bool,
 ) -> anyhow::Result<()> {
     let mapping = Catalog::load(map).with_context(|| format!("--map {map}"))?;
     let Some(target_name) = mapping.meta().maps_to_catalog.clone() else {
@@ -373,13 +396,17 @@ fn write_map(
             for id in mapping.ids() {
                 let e = mapping.entry(id);
                 let names: Vec<String> = e.maps_to.iter().map(|m| resolve(m)).collect();
-                w.write_record([
-                    mapping.level_name(e.kind),
-                    &e.id,
-                    &e.name,
-                    &e.maps_to.join(";"),
-                    &names.join(";"),
-                ])?;
+                write_text_record(
+                    &mut w,
+                    [
+                        mapping.level_name(e.kind),
+                        &e.id,
+                        &e.name,
+                        &e.maps_to.join(";"),
+                        &names.join(";"),
+                    ],
+                    raw,
+                )?;
             }
             w.flush()?;
         }

@@ -152,3 +152,44 @@ fn verbose_shows_the_index_build_time() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("catalog index built in "), "{err}");
 }
+
+#[test]
+fn a_tailored_catalog_cannot_put_formulas_in_the_csv_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.toml");
+    std::fs::write(
+        &path,
+        "[catalog]\nname = \"Ours\"\nversion = \"1\"\nshort = \"ours\"\n\n\
+         [[area]]\nid = \"6\"\nname = \"=HYPERLINK(\\\"http://x\\\",\\\"Incidents\\\")\"\n\
+         description = \"+cmd|' /C calc'!A0\"\n\n\
+         [[service]]\nid = \"6.1\"\narea = \"6\"\nslug = \"intake\"\nname = \"Intake\"\n\
+         description = \"@SUM(1+1)\"\n",
+    )
+    .unwrap();
+    let catalog = path.to_str().unwrap();
+    let cells = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--catalog", catalog, "services", "--format", "csv"];
+        args.extend_from_slice(extra);
+        let out = stdout_of(&args);
+        let mut reader = csv::Reader::from_reader(out.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 2, "{out}");
+        vec![
+            rows[0][4].to_string(),
+            rows[0][5].to_string(),
+            rows[1][5].to_string(),
+        ]
+    };
+    assert_eq!(
+        cells(&[]),
+        [
+            "'=HYPERLINK(\"http://x\",\"Incidents\")",
+            "'+cmd|' /C calc'!A0",
+            "'@SUM(1+1)"
+        ]
+    );
+    assert_eq!(
+        cells(&["--raw"])[0],
+        "=HYPERLINK(\"http://x\",\"Incidents\")"
+    );
+}
