@@ -2,7 +2,7 @@
 //! end-to-end figures (`benches/bench.sh`) comes from, and to compare one change quickly:
 //!
 //! ```text
-//! cargo bench --bench micro                 # everything, about two minutes
+//! cargo bench --bench micro                 # everything, about 2.5 minutes
 //! cargo bench --bench micro -- match/       # one group (a regex on the benchmark names)
 //! ```
 //!
