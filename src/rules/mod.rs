@@ -45,6 +45,14 @@ pub use compile::{toml_files, Limits, RuleSetBuilder, RulesSource};
 pub use load::{Located, Rule};
 pub use matcher::{Found, Hit, List, Matcher, MatcherStats, RuleHit, RuleId, Scratch};
 
+/// Normalises `text` into `out` as the matcher normalises a non-ASCII field (NFKC, then lower
+/// case). Exists only so that the micro benchmarks (`benches/micro.rs`) can time normalisation
+/// on its own; not part of the API.
+#[doc(hidden)]
+pub fn normalize_for_bench(text: &str, out: &mut String) {
+    normalize::normalize_into(text, out, None);
+}
+
 /// The default rules, one file per service area, embedded at build time: `(file name, TOML)`.
 /// `csirt-tagger rules init DIR` writes them out.
 pub const DEFAULT_RULES: &[(&str, &str)] = &[
