@@ -320,11 +320,22 @@ pub(crate) struct RuleRegex {
     size_limit: usize,
 }
 
+/// The most memory the lazy DFA of one regex may use per thread for the states it builds
+/// (regex's `dfa_size_limit`; the crate's default is 2 MiB). A full cache is cleared and
+/// refilled, so this bounds memory, not what can match. Why not the default: a run keeps
+/// meeting new text, so with ~100 rule regexes in two or three forms on every thread the
+/// caches were most of the heap (109 of 164 MiB at the peak of 100k tickets, heaptrack) and
+/// still growing at 1M (262 MiB). At 512 KiB: 100k tickets 189 -> 160 MiB, 1M 178 MiB, run
+/// time within the machine's noise; at 256 KiB the caches are cleared so often that runs are
+/// ~10% slower (benches/bench.sh, BENCHMARKS.md).
+const DFA_CACHE_BYTES: usize = 512 << 10;
+
 /// Compiles a pattern printed from a syntax tree (already case-folded: no `(?i)` here, which
 /// would fold its classes again).
 fn build(pattern: &str, size_limit: usize) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(pattern)
         .size_limit(size_limit)
+        .dfa_size_limit(DFA_CACHE_BYTES)
         .build()
 }
 
