@@ -127,7 +127,7 @@ echo "== rules: default $default_rules; 10x: $loaded ($default_rules default + $
 
 # ---- measuring --------------------------------------------------------------------------
 keys=()                # configurations in the order run: "size|name"
-declare -A med rss threads_of rules_of report_of
+declare -A med rss threads_of rules_of report_of mult # mult: files read per run (default 1)
 
 # measure KEY CMD...: runs CMD $runs times (stdout discarded, stderr kept for errors);
 # records the median wall time (s) and the largest peak RSS (KiB).
@@ -164,7 +164,7 @@ row() {
   local b=${med[$size|bare parse]}
   printf '%-9s %-40s %9.3f s %11s tickets/s %8s MB/s %6s x bare %8s MiB\n' \
     "$size" "${key#*|}" "$s" "$(calc "$n / $s" '%.0f')" "$(calc "$bytes / 1e6 / $s" '%.1f')" \
-    "$(calc "$s / $b" '%.2f')" "$(mib "${rss[$key]}")"
+    "$(calc "$s / (${mult[$key]:-1} * $b)" '%.2f')" "$(mib "${rss[$key]}")"
 }
 
 echo "== start-up (one-ticket export, $((runs < 10 ? 10 : runs)) runs)"
@@ -210,6 +210,18 @@ for n in "${size_list[@]}"; do
     threads_of[$key]=$j rules_of[$key]=$rs report_of[$key]=$rep
     row "$key" "$n" "$bytes"
   done
+  if $full || [ "$n" -lt "$big" ]; then
+    # The machine's own ceiling for 2 threads: two independent 1-thread runs at once share
+    # what a 2-thread run shares (caches, memory bandwidth, the host's other tenants) but
+    # nothing of ours. Two tickets' worth of work in its wall time: 2 x (1 thread) / this is
+    # the speed-up this machine gives two perfectly independent workers.
+    key="$n|ceiling: 2 processes at once, 1 thread each"
+    measure "$key" bash -c '"$1" tag "$2" -o "$3.a.csv" --threads 1 & "$1" tag "$2" -o "$3.b.csv" --threads 1 && wait $!' \
+      _ "$bin" "$file" "$out"
+    mult[$key]=2
+    row "$key" "$((2 * n))" "$((2 * bytes))"
+    rm -f "$out.a.csv" "$out.b.csv"
+  fi
   rm -f "$out" "$report"
   declare "bytes_$n=$bytes"
 done
@@ -234,6 +246,10 @@ for n in "${size_list[@]}"; do
   k1="$n|tag, 1 thread, default rules"
   [ -n "${med[$k1]:-}" ] &&
     check "$n: 1 thread / 2 threads" "$(calc "${med[$k1]} / ${med[$k]}" '%.6f')" '>=' 1.8 '>= 1.8' '%.2f'
+  kc="$n|ceiling: 2 processes at once, 1 thread each"
+  [ -n "${med[$k1]:-}" ] && [ -n "${med[$kc]:-}" ] &&
+    check "$n: (context) the machine's ceiling: 2 x 1 thread / 2 processes" \
+      "$(calc "2 * ${med[$k1]} / ${med[$kc]}" '%.6f')" '>=' 1.8 '>= 1.8' '%.2f'
   kr="$n|tag, 2 threads, default rules, --report"
   [ -n "${med[$kr]:-}" ] &&
     check "$n: tag --report / tag (2 threads)" "$(calc "${med[$kr]} / ${med[$k]}" '%.6f')" '<=' 1.2 '<= 1.2' '%.2f'
@@ -283,8 +299,8 @@ for k in "${keys[@]}"; do
     echo "| 1 | start-up: tag, ${k#*|} | $(calc "$s * 1000" '%.1f') ms | | | | $(mib "${rss[$k]}") MiB |"
     continue
   fi
-  b=bytes_$size
-  echo "| $size | ${k#*|} | $(calc "$s" '%.3f') s | $(calc "$size / $s" '%.0f') | $(calc "${!b} / 1e6 / $s" '%.1f') | $(calc "$s / ${med[$size|bare parse]}" '%.2f') | $(mib "${rss[$k]}") MiB |"
+  b=bytes_$size m=${mult[$k]:-1}
+  echo "| $size | ${k#*|} | $(calc "$s" '%.3f') s | $(calc "$m * $size / $s" '%.0f') | $(calc "$m * ${!b} / 1e6 / $s" '%.1f') | $(calc "$s / ($m * ${med[$size|bare parse]})" '%.2f') | $(mib "${rss[$k]}") MiB |"
 done
 echo
 echo "| target | value | goal | |"
