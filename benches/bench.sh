@@ -30,7 +30,7 @@ usage: benches/bench.sh [--sizes N,N...] [--runs R] [--full] [--quick] [--work D
                 [default: target/bench]
 
 The defaults take about 15 minutes on 2 cores (the 1M export is 1 GB; a 1M `tag` run
-about 2 minutes); --sizes 100000 --runs 1 about 2.5 minutes; --quick under a minute. The work
+about 2 minutes); --sizes 100000 --runs 1 about 3 minutes; --quick under a minute. The work
 directory needs about 2.5 GB at 1M tickets (the export, kept, and the tagged output, removed).
 
 Configurations (per size): the bare parse (target/release/examples/bare-parse, one thread);

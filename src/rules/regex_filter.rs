@@ -325,9 +325,9 @@ pub(crate) struct RuleRegex {
 /// refilled, so this bounds memory, not what can match. Why not the default: a run keeps
 /// meeting new text, so with ~100 rule regexes in two or three forms on every thread the
 /// caches were most of the heap (109 of 164 MiB at the peak of 100k tickets, heaptrack) and
-/// still growing at 1M (262 MiB). At 512 KiB: 100k tickets 189 -> 160 MiB, 1M 178 MiB, run
-/// time within the machine's noise; at 256 KiB the caches are cleared so often that runs are
-/// ~10% slower (benches/bench.sh, BENCHMARKS.md).
+/// still growing at 1M (262 MiB). At 512 KiB: 100k tickets 189 -> 160 MiB, 1M 181 MiB, for
+/// about 10% more time (caches cleared and refilled; median of 7 interleaved runs 8.0 ->
+/// 9.0 s); at 256 KiB 136 MiB but the lazy DFA gives up more often. See BENCHMARKS.md.
 const DFA_CACHE_BYTES: usize = 512 << 10;
 
 /// Compiles a pattern printed from a syntax tree (already case-folded: no `(?i)` here, which
