@@ -24,8 +24,8 @@ use csirt_tagger::catalog::{Catalog, CatalogIndex};
 use csirt_tagger::import::date::{DateOrder, DateParser};
 use csirt_tagger::import::duration::parse_duration;
 use csirt_tagger::import::{ImportOptions, Reader, Ticket};
-use csirt_tagger::rules::{normalize_for_bench, Matcher, RuleSetBuilder, Scratch};
-use csirt_tagger::tag::{Fallback, Tagger};
+use csirt_tagger::rules::{normalize_for_bench, Matcher, RuleId, RuleSetBuilder, Scratch};
+use csirt_tagger::tag::{score_services, Fallback, Tagger};
 use csirt_tagger::Diagnostics;
 
 /// The labelled exports, each read by its own flavour (RT's TSV has only titles: left out).
@@ -203,6 +203,44 @@ fn tagging(c: &mut Criterion) {
     group.finish();
 }
 
+/// Scoring on its own: the fired rules of a ticket to ranked services with thresholds, and the
+/// catalog index's proposal for a ticket no rule tags (a tantivy query).
+fn scoring(c: &mut Criterion) {
+    let tickets = labelled_tickets();
+    let catalog = Catalog::default_embedded();
+    let matcher = default_matcher(&catalog);
+    let fallback = Fallback::new(CatalogIndex::build(&catalog).expect("the catalog index builds"));
+    let mut scratch = Scratch::default();
+    let mut group = c.benchmark_group("score");
+    for (name, ticket) in sample_tickets(&tickets) {
+        let fired: Vec<RuleId> = matcher
+            .find(&ticket.texts, &mut scratch, false)
+            .fired()
+            .to_vec();
+        group.bench_with_input(BenchmarkId::new("rules", name), &fired, |b, fired| {
+            b.iter(|| score_services(&matcher, black_box(fired)).len())
+        });
+    }
+    let untagged = tickets
+        .iter()
+        .find(|t| {
+            matcher
+                .find(&t.texts, &mut scratch, false)
+                .fired()
+                .is_empty()
+        })
+        .expect("the labelled set has tickets no rule tags");
+    group.throughput(Throughput::Bytes(text_bytes(untagged)));
+    group.bench_function("index-fallback", |b| {
+        b.iter(|| {
+            fallback
+                .propose(&catalog, black_box(&untagged.texts))
+                .is_some()
+        })
+    });
+    group.finish();
+}
+
 /// Dates and durations as the exports write them; every date and duration cell of every
 /// ticket is read once.
 fn dates_and_durations(c: &mut Criterion) {
@@ -267,6 +305,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = micro;
     config = config();
-    targets = normalisation, matching, tagging, dates_and_durations, startup
+    targets = normalisation, matching, tagging, scoring, dates_and_durations, startup
 }
 criterion_main!(micro);
