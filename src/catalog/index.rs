@@ -179,6 +179,20 @@ impl CatalogIndex {
         kinds: &[Kind],
         catalog: &Catalog,
     ) -> Vec<SearchHit> {
+        self.search_explained(text, limit, kinds, catalog, limit)
+    }
+
+    /// [`CatalogIndex::search`], with `matched` found for the best `explained` hits only
+    /// (empty for the others): the fallback scores every service but shows one, and finding
+    /// the words is a third of a search on a long ticket.
+    pub fn search_explained(
+        &self,
+        text: &str,
+        limit: usize,
+        kinds: &[Kind],
+        catalog: &Catalog,
+        explained: usize,
+    ) -> Vec<SearchHit> {
         let words = self.query_words(text);
         if words.is_empty() || limit == 0 {
             return Vec::new();
@@ -227,12 +241,25 @@ impl CatalogIndex {
             .collect();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(limit);
-        // Which words matched, for the hits kept only.
+        // Which words matched, for the hits kept only, from the first occurrence of each
+        // catalog word: a long ticket's thousands of other words cannot match any entry.
+        let mut seen = HashSet::new();
+        let catalog_words: Vec<&(String, String)> = words
+            .iter()
+            .filter(|(_, stem)| {
+                self.vocabulary.iter().any(|v| v.contains(stem)) && seen.insert(stem.as_str())
+            })
+            .collect();
         hits.into_iter()
-            .map(|(entry, score)| SearchHit {
+            .enumerate()
+            .map(|(i, (entry, score))| SearchHit {
                 entry,
                 score,
-                matched: self.matches(entry, &words),
+                matched: if i < explained {
+                    self.matches(entry, &catalog_words)
+                } else {
+                    Vec::new()
+                },
             })
             .collect()
     }
@@ -252,16 +279,16 @@ impl CatalogIndex {
         out
     }
 
-    fn matches(&self, entry: EntryId, words: &[(String, String)]) -> Vec<FieldMatch> {
+    /// The words (first occurrences, one per stem) found in each field of `entry`.
+    fn matches(&self, entry: EntryId, words: &[&(String, String)]) -> Vec<FieldMatch> {
         let stems = &self.stems[entry.index()];
         FIELDS
             .iter()
             .zip(stems)
             .filter_map(|((field, _), set)| {
-                let mut seen = HashSet::new();
                 let found: Vec<String> = words
                     .iter()
-                    .filter(|(_, stem)| set.contains(stem) && seen.insert(stem.as_str()))
+                    .filter(|(_, stem)| set.contains(stem))
                     .map(|(word, _)| word.to_lowercase())
                     .collect();
                 (!found.is_empty()).then_some(FieldMatch {
@@ -429,6 +456,34 @@ mod tests {
             words.iter().any(|w| *w == "sandbox" || *w == "detonation"),
             "{words:?}"
         );
+    }
+
+    #[test]
+    fn words_are_found_for_the_explained_hits_only_and_scores_do_not_change() {
+        let (catalog, index) = catalog_and_index();
+        let text = "Phishing mail with a malware sample: sandbox detonation, then forensic \
+                    analysis of the disk image and a report to the constituency. Phishing again.";
+        let all = index.search(text, 10, &[], &catalog);
+        let some = index.search_explained(text, 10, &[], &catalog, 2);
+        assert!(all.len() > 2, "{all:?}");
+        assert_eq!(all.len(), some.len());
+        for (i, (a, s)) in all.iter().zip(&some).enumerate() {
+            assert_eq!((a.entry, a.score), (s.entry, s.score));
+            if i < 2 {
+                assert!(!s.matched.is_empty());
+                assert_eq!(a.matched, s.matched);
+            } else {
+                assert!(s.matched.is_empty());
+            }
+        }
+        // In each field, one word per stem (`Phishing` twice in the text), lower case.
+        for m in &all[0].matched {
+            let mut unique = m.words.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), m.words.len(), "{m:?}");
+            assert!(m.words.iter().all(|w| *w == w.to_lowercase()), "{m:?}");
+        }
     }
 
     #[test]

@@ -94,9 +94,10 @@ impl Fallback {
     ) -> Vec<FallbackCandidate> {
         let query = query_text(fields);
         let services = catalog.counts()[Kind::Service as usize];
+        // Every service's score for the mean and deviation; words for those returned.
         let hits = self
             .index
-            .search(&query, services, &[Kind::Service], catalog);
+            .search_explained(&query, services, &[Kind::Service], catalog, limit);
         let raw: Vec<f64> = hits.iter().map(|h| f64::from(h.score)).collect();
         let (mean, sd) = mean_sd(&raw, services);
         hits.into_iter()
