@@ -241,15 +241,19 @@ impl CatalogIndex {
             .collect();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(limit);
-        // Which words matched, for the hits kept only, from the first occurrence of each
-        // catalog word: a long ticket's thousands of other words cannot match any entry.
+        // Which words matched, for the hits explained only, from the first occurrence of each
+        // catalog word: a long ticket's thousands of other words cannot match any entry. The
+        // vocabulary is asked once per distinct stem, not once per word.
         let mut seen = HashSet::new();
-        let catalog_words: Vec<&(String, String)> = words
-            .iter()
-            .filter(|(_, stem)| {
-                self.vocabulary.iter().any(|v| v.contains(stem)) && seen.insert(stem.as_str())
-            })
-            .collect();
+        let catalog_words: Vec<&(String, String)> = match explained.min(hits.len()) {
+            0 => Vec::new(),
+            _ => words
+                .iter()
+                .filter(|(_, stem)| {
+                    seen.insert(stem.as_str()) && self.vocabulary.iter().any(|v| v.contains(stem))
+                })
+                .collect(),
+        };
         hits.into_iter()
             .enumerate()
             .map(|(i, (entry, score))| SearchHit {
