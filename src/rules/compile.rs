@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::automaton::Automaton;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
-use super::pattern::Pattern;
+use super::pattern::{Inside, Pattern};
 use super::regex_filter::{required_literals, RuleRegex, RuleRegexSet};
 use super::scan::KeyFilter;
 use super::DEFAULT_RULES;
@@ -349,7 +349,12 @@ impl<'c> RuleSetBuilder<'c> {
             };
             let mut word = |p: &Pattern, candidate: bool| -> u32 {
                 let t = *word_terms.entry(p.clone()).or_insert_with(|| {
-                    terms.push(Term::Words(p.checks().into()));
+                    terms.push(match p.inside {
+                        Inside::No => Term::Words(p.checks().into()),
+                        inside => Term::Inside {
+                            at_end: inside == Inside::End,
+                        },
+                    });
                     term_rules.push(Vec::new());
                     terms.len() as u32 - 1
                 });
@@ -423,7 +428,14 @@ impl<'c> RuleSetBuilder<'c> {
                 )
             })?)
         };
-        let regexes = compile_regexes(&regex_sources, regex_compiled, &self.limits)?;
+        // Compound words are found by their word among the regexes' literals.
+        let mut needles: Vec<(String, u32)> = word_terms
+            .iter()
+            .filter(|(p, _)| p.inside != Inside::No)
+            .map(|(p, &t)| (p.words[0].clone(), t))
+            .collect();
+        needles.sort_by_key(|&(_, t)| t);
+        let regexes = compile_regexes(&regex_sources, regex_compiled, &needles, &self.limits)?;
         let mut regex_term_ids = vec![0; regex_sources.len()];
         for (t, term) in terms.iter().enumerate() {
             if let Term::Regex(i) = term {
@@ -448,6 +460,7 @@ impl<'c> RuleSetBuilder<'c> {
             regex_terms: regex_term_ids,
             literals: regexes.literals,
             literal_regexes: regexes.literal_regexes,
+            literal_inside: regexes.literal_inside,
             regex_gates: regexes.gates,
             unfiltered: regexes.unfiltered,
             unfiltered_regexes: regexes.unfiltered_regexes,
@@ -464,19 +477,36 @@ struct CompiledRegexes {
     regexes: Vec<RuleRegex>,
     literals: Option<Automaton>,
     literal_regexes: Csr,
+    literal_inside: Csr,
     gates: Vec<Vec<Box<[u32]>>>,
     unfiltered: Option<RuleRegexSet>,
     unfiltered_regexes: Vec<u32>,
 }
 
+/// Compiles the regexes and the literal automaton, which also finds `needles`: the word of
+/// each compound-word term (`*lücke*`), with the term.
 fn compile_regexes(
     sources: &[String],
     regexes: Vec<RuleRegex>,
+    needles: &[(String, u32)],
     limits: &Limits,
 ) -> Result<CompiledRegexes> {
     let whole = || Location::file("<rules>");
     let mut literals: Vec<String> = Vec::new();
     let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+    let mut literal_inside: Vec<Vec<u32>> = Vec::new();
+    for (needle, term) in needles {
+        let i = literals
+            .iter()
+            .position(|l| l == needle)
+            .unwrap_or_else(|| {
+                literals.push(needle.clone());
+                literal_regexes.push(Vec::new());
+                literal_inside.push(Vec::new());
+                literals.len() - 1
+            });
+        literal_inside[i].push(*term);
+    }
     let mut gates: Vec<Vec<Box<[u32]>>> = Vec::with_capacity(sources.len());
     let mut unfiltered_regexes: Vec<u32> = Vec::new();
     for (r, source) in sources.iter().enumerate() {
@@ -492,6 +522,7 @@ fn compile_regexes(
                 let i = literals.iter().position(|l| *l == lit).unwrap_or_else(|| {
                     literals.push(lit);
                     literal_regexes.push(Vec::new());
+                    literal_inside.push(Vec::new());
                     literals.len() - 1
                 });
                 // The first (most selective) set proposes the regex; the others confirm.
@@ -538,6 +569,7 @@ fn compile_regexes(
         regexes,
         literals: literal_automaton,
         literal_regexes: Csr::from_lists(&literal_regexes),
+        literal_inside: Csr::from_lists(&literal_inside),
         gates,
         unfiltered,
         unfiltered_regexes,

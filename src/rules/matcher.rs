@@ -13,7 +13,7 @@
 
 use super::automaton::Automaton;
 use super::load::Rule;
-use super::normalize::{normalize_into, to_original, Seg};
+use super::normalize::{is_word_char, normalize_into, to_original, Seg};
 use super::pattern::WordCheck;
 use super::regex_filter::{RuleRegex, RuleRegexSet, Subject};
 use super::scan::{tokenize, KeyFilter, Token};
@@ -64,6 +64,11 @@ impl Csr {
 pub(super) enum Term {
     Words(Box<[WordCheck]>),
     Regex(u32),
+    /// A word inside compounds (`*lücke`, `*lücke*`), found by its literal; `at_end`: the
+    /// text word must end with it.
+    Inside {
+        at_end: bool,
+    },
 }
 
 /// Which fields a rule reads. Scope 0 is every field.
@@ -119,6 +124,8 @@ pub struct Matcher {
     /// per regex the literal sets that must all be met (one literal of each).
     pub(super) literals: Option<Automaton>,
     pub(super) literal_regexes: Csr,
+    /// Per literal, the compound-word terms (`*lücke*`) it is the word of.
+    pub(super) literal_inside: Csr,
     pub(super) regex_gates: Vec<Vec<Box<[u32]>>>,
     /// The regexes without literals, as one set read on every field, and their indices.
     pub(super) unfiltered: Option<RuleRegexSet>,
@@ -383,26 +390,20 @@ impl Matcher {
                 }
             });
         }
-        if self.regexes.is_empty() {
-            return;
-        }
-        // Normalised text may be ASCII again (`ﬁ` is `fi`): the subject says.
-        let subject = Subject::new(src, shadow);
-        let mut run = |r: u32, known_match: bool| {
-            let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
-            if detail {
-                regex.for_each_match(&subject, |start, end| record(term, start, end));
-            } else if known_match || regex.is_match(&subject) {
-                record(term, 0, 0);
-            }
-        };
-        if let Some(set) = &self.unfiltered {
-            set.for_each_match(&subject, |i, certain| {
-                run(self.unfiltered_regexes[i], certain)
-            });
-        }
+        // One pass of the literal automaton: compound words (`*lücke*`) are found here, on
+        // the spot; regexes are only proposed, and run below.
+        // One pass of the literal automaton: compound words (`*lücke*`) are recorded on the
+        // spot; the regexes holding a literal found are proposed, to run below.
         if let Some(literals) = &self.literals {
-            literals.for_each_match(src.as_bytes(), |literal, _, _| {
+            literals.for_each_match(src.as_bytes(), |literal, start, end| {
+                for &term in self.literal_inside.get(literal) {
+                    let Term::Inside { at_end } = self.terms[term as usize] else {
+                        continue;
+                    };
+                    if let Some((start, end)) = enclosing_word(src, start, end, at_end) {
+                        record(term, start, end);
+                    }
+                }
                 if literal_found[literal] {
                     return;
                 }
@@ -415,9 +416,25 @@ impl Matcher {
                     }
                 }
             });
+        }
+        if !self.regexes.is_empty() {
+            // Normalised text may be ASCII again (`ﬁ` is `fi`): the subject says.
+            let subject = Subject::new(src, shadow);
+            let mut run = |r: u32, known_match: bool| {
+                let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
+                if detail {
+                    regex.for_each_match(&subject, |start, end| record(term, start, end));
+                } else if known_match || regex.is_match(&subject) {
+                    record(term, 0, 0);
+                }
+            };
+            if let Some(set) = &self.unfiltered {
+                set.for_each_match(&subject, |i, certain| {
+                    run(self.unfiltered_regexes[i], certain)
+                });
+            }
             regex_candidates.sort_unstable(); // hits in regex order, whatever the text
             for &r in regex_candidates.iter() {
-                regex_seen[r as usize] = false;
                 let gates = &self.regex_gates[r as usize];
                 if gates
                     .iter()
@@ -426,12 +443,15 @@ impl Matcher {
                     run(r, false);
                 }
             }
-            regex_candidates.clear();
-            for &l in literal_touched.iter() {
-                literal_found[l as usize] = false;
-            }
-            literal_touched.clear();
         }
+        for &r in regex_candidates.iter() {
+            regex_seen[r as usize] = false;
+        }
+        regex_candidates.clear();
+        for &l in literal_touched.iter() {
+            literal_found[l as usize] = false;
+        }
+        literal_touched.clear();
     }
 
     fn evaluate(&self, s: &mut Scratch) {
@@ -460,6 +480,19 @@ impl Matcher {
         }
         s.candidates.clear();
     }
+}
+
+/// The word of `src` around the literal found at `start..end`, as byte offsets; `None` when
+/// `at_end` asks for the literal to end the word and it does not.
+fn enclosing_word(src: &str, start: usize, end: usize, at_end: bool) -> Option<(usize, usize)> {
+    let after = src[end..].chars().take_while(|&c| is_word_char(c));
+    let tail: usize = after.map(char::len_utf8).sum();
+    if at_end && tail > 0 {
+        return None;
+    }
+    let before = src[..start].chars().rev().take_while(|&c| is_word_char(c));
+    let head: usize = before.map(char::len_utf8).sum();
+    Some((start - head, end + tail))
 }
 
 /// The outcome of [`Matcher::find`] on one ticket, borrowed from the [`Scratch`].

@@ -486,3 +486,60 @@ fn column_names_match_in_any_case_beyond_ascii() {
     let found = m.find(&[field("Losung", false, "sample")], &mut scratch, false);
     assert_eq!(found.fired().len(), 0);
 }
+
+#[test]
+fn compound_words_fire_inside_longer_words_where_the_rule_says() {
+    let m = any(&["*lücke*", "*lek", "*phish*"]);
+    // Anywhere in a word, in any case, inflected or not.
+    assert!(fires(&m, "Kritische SICHERHEITSLÜCKEN in der Firewall"));
+    assert!(fires(&m, "Sicherheitslücke"));
+    assert!(fires(&m, "Spearphishing-Welle gegen die Buchhaltung"));
+    // `*lek` only ends a word: Dutch `datalek`, not `elektriciteit` or `lekker`.
+    assert!(fires(&m, "Mogelijk datalek bij de gemeente"));
+    assert!(fires(&m, "lek"));
+    assert!(!fires(&m, "Storing in de elektriciteitscabine"));
+    assert!(!fires(&m, "lekker weer"));
+    assert!(!fires(&m, "Ein Glücksfall: kein Schaden"));
+}
+
+#[test]
+fn compound_words_report_the_whole_word_in_the_original_text() {
+    let m = any(&["*schwachstelle*"]);
+    let mut scratch = Scratch::default();
+    let text = "Betreff: Neue Schwachstellenmeldung für Ämter";
+    let found = m.find_in_text(text, &mut scratch, true);
+    let hits = found.rule_hits(found.fired()[0]);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        &text[hits[0].hit.start..hits[0].hit.end],
+        "Schwachstellenmeldung"
+    );
+    // Non-ASCII around the word: offsets still point into the original text.
+    let text = "Die Übersicht nennt zwei Sicherheitsschwachstellen.";
+    let found = m.find_in_text(text, &mut scratch, true);
+    let hits = found.rule_hits(found.fired()[0]);
+    assert_eq!(
+        &text[hits[0].hit.start..hits[0].hit.end],
+        "Sicherheitsschwachstellen"
+    );
+}
+
+#[test]
+fn compound_words_work_in_none_and_all_lists_and_beside_regexes() {
+    let m = matcher(
+        r#"
+        [[rule]]
+        id = "vuln"
+        service = "7.3"
+        all = ["*lücke*"]
+        none = ["*übung*"]
+        regex = ['\bcve-\d{4}-\d+']
+        "#,
+    );
+    assert!(fires(&m, "Sicherheitslücke CVE-2026-1234 analysiert"));
+    assert!(!fires(&m, "Sicherheitslücke ohne Kennung"));
+    assert!(!fires(
+        &m,
+        "Notfallübung: Sicherheitslücke CVE-2026-1234 im Szenario"
+    ));
+}

@@ -3,10 +3,11 @@
 //!
 //! Syntax (see `docs/rules.md`): words and phrases, matched whole-word after normalisation;
 //! a leading `=` turns inflections off (`=dos` does not match `doses`); a trailing `*` makes
-//! the last word a prefix (`phish*`).
+//! the last word a prefix (`phish*`); a leading `*` finds a single word inside compounds:
+//! `*lücke` ends a word (`Sicherheitslücke`), `*lücke*` is anywhere in one (`Sicherheitslücken`).
 
 use super::inflect::{forms, inflects, key_len, wildcard_key_len};
-use super::normalize::{normalize, words};
+use super::normalize::{is_word_char, normalize, words};
 
 /// A parsed word or phrase; two patterns that parse equal match the same text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,6 +18,20 @@ pub(crate) struct Pattern {
     pub exact: bool,
     /// Written with a trailing `*`: the last word is a prefix.
     pub wildcard: bool,
+    /// Written with a leading `*`: one word found inside longer words (compounds).
+    pub inside: Inside,
+}
+
+/// Where a compound pattern (`*word`, `*word*`) may sit in a text word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Inside {
+    /// Not a compound pattern: whole words (or a prefix, with `wildcard`).
+    No,
+    /// `*word`: the text word ends with the word (German and Dutch compounds end with their
+    /// head: `Sicherheitslücke`, `datalek`).
+    End,
+    /// `*word*`: the word anywhere in a text word (`Sicherheitslücken`, `Phishingmails`).
+    Anywhere,
 }
 
 /// How one word of a pattern checks a word of the text (lower-cased, normalised).
@@ -56,15 +71,24 @@ impl Pattern {
         if exact {
             text = text[1..].trim_start();
         }
+        let compound = text.starts_with('*');
+        if compound {
+            text = &text[1..];
+            if exact {
+                return Err("`=` and a leading `*` do not go together".into());
+            }
+        }
         let wildcard = text.ends_with('*');
         if wildcard {
             text = &text[..text.len() - 1];
-            if text.ends_with(|c: char| !super::normalize::is_word_char(c)) {
+            if text.ends_with(|c: char| !is_word_char(c)) {
                 return Err("`*` must follow a word directly, as in `phish*`".into());
             }
         }
         if text.contains('*') {
-            return Err("`*` is only allowed at the end, as in `phish*`".into());
+            return Err(
+                "`*` is only allowed at the end (`phish*`) or around one word (`*lücke*`)".into(),
+            );
         }
         if exact && wildcard {
             return Err("`=` (no inflections) and a trailing `*` do not go together".into());
@@ -79,10 +103,27 @@ impl Pattern {
                 "the prefix before `*` needs at least {MIN_WILDCARD_CHARS} letters"
             ));
         }
+        let inside = match (compound, wildcard) {
+            (false, _) => Inside::No,
+            (true, _) if words.len() != 1 || text.starts_with(|c: char| !is_word_char(c)) => {
+                return Err(
+                    "a leading `*` needs one word right after it, as in `*lücke` or `*lücke*`"
+                        .into(),
+                )
+            }
+            (true, _) if last.chars().count() < MIN_WILDCARD_CHARS => {
+                return Err(format!(
+                    "the word after `*` needs at least {MIN_WILDCARD_CHARS} letters"
+                ))
+            }
+            (true, false) => Inside::End,
+            (true, true) => Inside::Anywhere,
+        };
         Ok(Pattern {
             words,
             exact,
-            wildcard,
+            wildcard: wildcard && inside == Inside::No,
+            inside,
         })
     }
 
@@ -106,8 +147,12 @@ impl Pattern {
 
     /// The automaton patterns: ` key1 key2 ` for every combination of the keys of the words'
     /// forms (a wildcard ends with its key prefix and no space). Fails with the number of
-    /// combinations when there would be more than `max`.
+    /// combinations when there would be more than `max`. None for a compound pattern, which
+    /// is found among the text's literals instead (see `Matcher::scan`).
     pub fn automaton_patterns(&self, max: usize) -> Result<Vec<Vec<u8>>, usize> {
+        if self.inside != Inside::No {
+            return Ok(Vec::new());
+        }
         let n = self.words.len();
         let keys: Vec<Vec<String>> = self
             .words
@@ -181,6 +226,29 @@ mod tests {
         assert!(Pattern::parse("ip*").unwrap_err().contains("at least 3"));
         assert!(Pattern::parse(" -- ").unwrap_err().contains("no letters"));
         assert!(Pattern::parse("=phish*").is_err());
+        assert!(Pattern::parse("*sicherheits lücke")
+            .unwrap_err()
+            .contains("one word"));
+        assert!(Pattern::parse("* lücke").unwrap_err().contains("one word"));
+        assert!(Pattern::parse("*ab*").unwrap_err().contains("at least 3"));
+        assert!(Pattern::parse("=*lücke").is_err());
+        assert!(Pattern::parse("*lü*cke")
+            .unwrap_err()
+            .contains("around one word"));
+    }
+
+    #[test]
+    fn a_leading_star_makes_a_compound_pattern() {
+        let p = Pattern::parse("*Lücke").unwrap();
+        assert_eq!(
+            (p.words.as_slice(), p.inside),
+            (&["lücke".to_string()][..], Inside::End)
+        );
+        let p = Pattern::parse("*lücke*").unwrap();
+        assert_eq!(p.inside, Inside::Anywhere);
+        assert!(!p.wildcard);
+        assert_eq!(p.automaton_patterns(10), Ok(Vec::new()));
+        assert_eq!(Pattern::parse("phish*").unwrap().inside, Inside::No);
     }
 
     #[test]
