@@ -213,13 +213,15 @@ fn scoring(c: &mut Criterion) {
     let mut scratch = Scratch::default();
     let mut group = c.benchmark_group("score");
     for (name, ticket) in sample_tickets(&tickets) {
-        let fired: Vec<RuleId> = matcher
-            .find(&ticket.texts, &mut scratch, false)
-            .fired()
-            .to_vec();
-        group.bench_with_input(BenchmarkId::new("rules", name), &fired, |b, fired| {
-            b.iter(|| score_services(&matcher, black_box(fired)).len())
-        });
+        let found = matcher.find(&ticket.texts, &mut scratch, false);
+        let fired: (Vec<RuleId>, Vec<u8>) = (found.fired().to_vec(), found.fired_zones().to_vec());
+        group.bench_with_input(
+            BenchmarkId::new("rules", name),
+            &fired,
+            |b, (fired, zones)| {
+                b.iter(|| score_services(&matcher, black_box(fired), black_box(zones)).len())
+            },
+        );
     }
     let untagged = tickets
         .iter()

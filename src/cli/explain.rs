@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use csirt_tagger::import::{ImportOptions, Reader, Status, TextField, Ticket};
+use csirt_tagger::rules::Zone;
 use csirt_tagger::tag::{Explanation, Outcome, TagSource};
 
 use super::import_args::ImportArgs;
@@ -265,18 +266,29 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
             Outcome::Vetoed => p.red("vetoed    "),
             Outcome::Incomplete => p.yellow("incomplete"),
         };
+        // The zone factor is shown only when it changes the weight.
+        let factor = match r.zone {
+            Some(zone) if r.factor != 1.0 => {
+                format!(" x {} (found only in {} text)", num(r.factor), zone.name())
+            }
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "  {outcome}  {} -> {}  weight {}  {}",
+            "  {outcome}  {} -> {}  weight {}{factor}  {}",
             p.bold(&r.id),
             r.target,
             num(r.weight),
             p.dim(&r.at)
         )?;
         for m in r.matches.iter().take(MAX_HITS_SHOWN) {
+            let zone = match m.zone {
+                Zone::Quoted | Zone::Signature => format!(" ({})", m.zone.name()),
+                Zone::Title | Zone::Body => String::new(),
+            };
             writeln!(
                 out,
-                "      {} {:?} in {} at {}..{}: {:?}",
+                "      {} {:?} in {}{zone} at {}..{}: {:?}",
                 serde_plain(&m.list),
                 sanitize(&m.pattern),
                 sanitize(&m.field),

@@ -48,6 +48,7 @@ fn tagging(catalog: &Catalog, ids: &[&str]) -> Tagging {
         services,
         source,
         rules: Vec::new(),
+        zones: Vec::new(),
     }
 }
 

@@ -18,6 +18,7 @@ use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
 use super::pattern::{Inside, Pattern};
 use super::regex_filter::{required_literals, RuleRegex, RuleRegexSet};
 use super::scan::KeyFilter;
+use super::zones::ZoneFactors;
 use super::DEFAULT_RULES;
 use crate::catalog::{Catalog, EntryId};
 use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
@@ -66,6 +67,8 @@ pub struct RuleSetBuilder<'c> {
     ids: HashMap<String, Location>,
     /// Threshold settings in the order met; the last one for a service wins.
     thresholds: Vec<(EntryId, Located<f64>)>,
+    /// Zone factors, as the files set them (the last setting of a zone wins).
+    zone_factors: ZoneFactors,
     over_limit: bool,
     /// Every file added, in order, with the fingerprint of its text.
     sources: Vec<RulesSource>,
@@ -105,6 +108,7 @@ impl<'c> RuleSetBuilder<'c> {
             rules: Vec::new(),
             ids: HashMap::new(),
             thresholds: Vec::new(),
+            zone_factors: ZoneFactors::default(),
             over_limit: false,
             sources: Vec::new(),
         }
@@ -191,6 +195,9 @@ impl<'c> RuleSetBuilder<'c> {
                 .extend(services.into_iter().map(|s| (s, default.clone())));
         }
         self.thresholds.extend(file.thresholds);
+        for (zone, factor) in file.zones {
+            self.zone_factors.0[zone as usize] = factor;
+        }
         self
     }
 
@@ -467,6 +474,7 @@ impl<'c> RuleSetBuilder<'c> {
             term_rules: Csr::from_lists(&term_rules),
             scopes,
             thresholds,
+            zone_factors: self.zone_factors,
             catalog_fingerprint: self.catalog.fingerprint().to_string(),
         })
     }

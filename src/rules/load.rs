@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
+use super::zones::Zone;
 use crate::catalog::{Catalog, EntryId, Kind};
 use crate::error::{Diagnostic, Diagnostics, Location, Severity};
 
@@ -62,6 +63,8 @@ pub(crate) struct LoadedFile {
     pub threshold: Option<Located<f64>>,
     /// `[thresholds]`: per service, in the order written.
     pub thresholds: Vec<(EntryId, Located<f64>)>,
+    /// `[zones]`: the factor of each zone named, in the order written.
+    pub zones: Vec<(Zone, f64)>,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +205,26 @@ pub(crate) fn load_file(
                 }
                 _ => error(offset, "`thresholds` must be a table: [thresholds] \"6.6\" = 2.0".into(), SCHEMA_HINT),
             },
+            "zones" => match value.get_ref() {
+                DeValue::Table(entries) => {
+                    let mut entries: Vec<_> = entries.iter().collect();
+                    entries.sort_by_key(|(k, _)| k.span().start);
+                    for (zone, value) in entries {
+                        let offset = Some(zone.span().start);
+                        let name: &str = zone.get_ref();
+                        let Some(z) = Zone::from_name(name) else {
+                            error(offset, format!("[zones] unknown zone `{name}`"), "the zones are title, body, quoted and signature");
+                            continue;
+                        };
+                        match number(value) {
+                            Ok(f) if (0.0..=10.0).contains(&f) => out.zones.push((z, f)),
+                            Ok(f) => error(offset, format!("[zones] `{name}` = {f}: a factor is a number from 0 to 10"), ""),
+                            Err(msg) => error(offset, format!("[zones] `{name}`: {msg}"), ""),
+                        }
+                    }
+                }
+                _ => error(offset, "`zones` must be a table: [zones] quoted = 0.5".into(), SCHEMA_HINT),
+            },
             "rule" => match value.get_ref() {
                 DeValue::Array(items) => {
                     for item in items.iter() {
@@ -223,7 +246,7 @@ pub(crate) fn load_file(
             },
             other => error(
                 offset,
-                format!("unknown key `{other}` (a rules file has `threshold`, `[thresholds]` and `[[rule]]`)"),
+                format!("unknown key `{other}` (a rules file has `threshold`, `[thresholds]`, `[zones]` and `[[rule]]`)"),
                 SCHEMA_HINT,
             ),
         }

@@ -17,6 +17,7 @@ use super::normalize::{is_word_char, normalize_into, to_original, Seg};
 use super::pattern::WordCheck;
 use super::regex_filter::{RuleRegex, RuleRegexSet, Subject};
 use super::scan::{tokenize, KeyFilter, Token};
+use super::zones::{split, Span, Zone, ZoneFactors};
 use crate::catalog::EntryId;
 use crate::error::Location;
 use crate::import::TextField;
@@ -134,6 +135,8 @@ pub struct Matcher {
     pub(super) scopes: Vec<Scope>,
     /// Per catalog entry: threshold, and where it was set (None: the default).
     pub(super) thresholds: Vec<(f64, Option<Location>)>,
+    /// What a rule's weight is multiplied by, by the best zone it was found in.
+    pub(super) zone_factors: ZoneFactors,
     pub(super) catalog_fingerprint: String,
     /// The files the rules came from, in load order.
     pub(super) sources: Vec<super::compile::RulesSource>,
@@ -166,6 +169,9 @@ pub struct Scratch {
     key: Vec<u8>,
     tokens: Vec<Token>,
     term_mask: Vec<u64>,
+    /// Per term, the zones it was found in (bits of [`Zone`]).
+    term_zones: Vec<u8>,
+    spans: Vec<Span>,
     touched: Vec<u32>,
     regex_seen: Vec<bool>,
     regex_candidates: Vec<u32>,
@@ -174,6 +180,8 @@ pub struct Scratch {
     rule_seen: Vec<bool>,
     candidates: Vec<u32>,
     fired: Vec<RuleId>,
+    /// Per fired rule, the zones its words were found in.
+    fired_zones: Vec<u8>,
     vetoed: Vec<RuleId>,
     partial: Vec<RuleId>,
     field_masks: Vec<u64>,
@@ -191,6 +199,8 @@ pub struct Hit {
     pub start: usize,
     /// End (exclusive), in bytes of the field's original text.
     pub end: usize,
+    /// The part of the ticket it is in.
+    pub zone: Zone,
 }
 
 impl Matcher {
@@ -213,6 +223,11 @@ impl Matcher {
     /// The files the rules were loaded from, in order, with their fingerprints.
     pub fn sources(&self) -> &[super::compile::RulesSource] {
         &self.sources
+    }
+
+    /// What a fired rule's weight is multiplied by, by the zone its words were found in.
+    pub fn zone_factors(&self) -> &ZoneFactors {
+        &self.zone_factors
     }
 
     /// The fingerprint of the catalog the rules were resolved against.
@@ -249,7 +264,18 @@ impl Matcher {
         for (i, field) in fields.iter().enumerate() {
             let mask = self.field_mask(&field.name, field.is_title);
             scratch.field_masks.push(mask);
-            self.scan(i, &field.text, mask, scratch, detail);
+            if field.is_title {
+                self.scan(i, &field.text, 0, Zone::Title, mask, scratch, detail);
+                continue;
+            }
+            let mut spans = std::mem::take(&mut scratch.spans);
+            spans.clear();
+            split(&field.text, &mut spans);
+            for span in &spans {
+                let text = &field.text[span.start..span.end];
+                self.scan(i, text, span.start, span.zone, mask, scratch, detail);
+            }
+            scratch.spans = spans;
         }
         self.evaluate(scratch);
         Found {
@@ -268,7 +294,7 @@ impl Matcher {
     ) -> Found<'a> {
         self.reset(scratch);
         scratch.field_masks.push(u64::MAX);
-        self.scan(0, text, u64::MAX, scratch, detail);
+        self.scan(0, text, 0, Zone::Body, u64::MAX, scratch, detail);
         self.evaluate(scratch);
         Found {
             matcher: self,
@@ -289,10 +315,12 @@ impl Matcher {
     fn reset(&self, s: &mut Scratch) {
         for &t in &s.touched {
             s.term_mask[t as usize] = 0;
+            s.term_zones[t as usize] = 0;
         }
         s.touched.clear();
         if s.term_mask.len() < self.terms.len() {
             s.term_mask.resize(self.terms.len(), 0);
+            s.term_zones.resize(self.terms.len(), 0);
         }
         if s.regex_seen.len() < self.regexes.len() {
             s.regex_seen.resize(self.regexes.len(), false);
@@ -305,13 +333,26 @@ impl Matcher {
             s.rule_seen.resize(self.rules.len(), false);
         }
         s.fired.clear();
+        s.fired_zones.clear();
         s.vetoed.clear();
         s.partial.clear();
         s.field_masks.clear();
         s.hits.clear();
     }
 
-    fn scan(&self, field: usize, text: &str, mask: u64, s: &mut Scratch, detail: bool) {
+    /// Finds the terms in `text`, a part of field `field` starting at byte `offset` of it, in
+    /// zone `zone`.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &self,
+        field: usize,
+        text: &str,
+        offset: usize,
+        zone: Zone,
+        mask: u64,
+        s: &mut Scratch,
+        detail: bool,
+    ) {
         let mut text = text;
         if text.len() > MAX_FIELD_BYTES {
             let mut end = MAX_FIELD_BYTES;
@@ -331,6 +372,7 @@ impl Matcher {
             key,
             tokens,
             term_mask,
+            term_zones,
             touched,
             hits,
             regex_seen,
@@ -347,6 +389,7 @@ impl Matcher {
                 touched.push(term);
             }
             *m |= mask;
+            term_zones[term as usize] |= zone.bit();
             if detail {
                 let (start, end) = if ascii {
                     (start, end)
@@ -356,8 +399,9 @@ impl Matcher {
                 hits.push(Hit {
                     term,
                     field,
-                    start,
-                    end,
+                    start: offset + start,
+                    end: offset + end,
+                    zone,
                 });
             }
         };
@@ -472,7 +516,18 @@ impl Matcher {
             let any = rule.any.is_empty() || rule.any.iter().any(has);
             let all = rule.all.iter().all(has);
             let list = match (any && all, rule.none.iter().any(has)) {
-                (true, false) => &mut s.fired,
+                (true, false) => {
+                    // The zones of the words that made it fire (approximate when a term was
+                    // also found in a field outside the rule's scope: zones are per term).
+                    let zones = rule
+                        .any
+                        .iter()
+                        .chain(rule.all.iter())
+                        .filter(|t| has(t))
+                        .fold(0, |z, &t| z | s.term_zones[t as usize]);
+                    s.fired_zones.push(zones);
+                    &mut s.fired
+                }
                 (true, true) => &mut s.vetoed,
                 (false, _) => &mut s.partial,
             };
@@ -531,6 +586,12 @@ impl Found<'_> {
     /// The rules that fired, in rule order.
     pub fn fired(&self) -> &[RuleId] {
         &self.scratch.fired
+    }
+
+    /// Per rule of [`Found::fired`], the zones its words were found in (bits of [`Zone`]):
+    /// its weight counts times the factor of the best one ([`ZoneFactors`]).
+    pub fn fired_zones(&self) -> &[u8] {
+        &self.scratch.fired_zones
     }
 
     /// The rules whose `any`/`all` were met but that a `none` word vetoed, in rule order.

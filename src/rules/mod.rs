@@ -40,10 +40,12 @@ mod normalize;
 mod pattern;
 mod regex_filter;
 mod scan;
+pub mod zones;
 
 pub use compile::{toml_files, Limits, RuleSetBuilder, RulesSource};
 pub use load::{Located, Rule};
 pub use matcher::{Found, Hit, List, Matcher, MatcherStats, RuleHit, RuleId, Scratch};
+pub use zones::{Zone, ZoneFactors};
 
 /// Normalises `text` into `out` as the matcher normalises a non-ASCII field (NFKC, then lower
 /// case). Exists only so that the micro benchmarks (`benches/micro.rs`) can time normalisation

@@ -8,8 +8,9 @@
 //! ```json
 //! {"schema": 1, "ticket": "SEC-1", "fields": [{"name": "Summary", "title": true, "bytes": 42}],
 //!  "rules": [{"id": "r", "outcome": "fired", "service": "6.3", "target": "6.3.2", "weight": 1.0,
-//!             "at": "rules/6.toml:12:1", "matches": [{"list": "any", "pattern": "sample",
-//!             "field": "Summary", "start": 4, "end": 11, "text": "samples"}],
+//!             "factor": 1.0, "zone": "title", "at": "rules/6.toml:12:1",
+//!             "matches": [{"list": "any", "pattern": "sample", "field": "Summary", "start": 4,
+//!                          "end": 11, "text": "samples", "zone": "title"}],
 //!             "vetoed_by": [], "missing": []}],
 //!  "services": [{"id": "6.3", "name": "...", "score": 1.0, "threshold": 1.0,
 //!                "threshold_at": null, "tagged": true, "rules": ["r"],
@@ -23,7 +24,7 @@ use super::score::{reaches, score_services};
 use super::{TagSource, Tagger, Tagging};
 use crate::catalog::{Catalog, EntryId, FieldMatch};
 use crate::import::Ticket;
-use crate::rules::{Found, List, Matcher, RuleHit, RuleId};
+use crate::rules::{Found, List, Matcher, RuleHit, RuleId, Zone};
 
 /// How many index candidates an explanation lists.
 const FALLBACK_CANDIDATES: usize = 5;
@@ -99,6 +100,11 @@ pub struct ExplainedRule {
     pub target: String,
     /// Its weight.
     pub weight: f64,
+    /// What its weight counts times: the factor of the best zone its words were found in
+    /// (quoted history and signatures weigh less than the title and the ticket's own text).
+    pub factor: f64,
+    /// That zone.
+    pub zone: Option<Zone>,
     /// Where it is written, `file:line:col`.
     pub at: String,
     /// Its `any`, `all` and `regex` hits.
@@ -124,6 +130,8 @@ pub struct ExplainedMatch {
     pub end: usize,
     /// The text found there, as written in the ticket.
     pub text: String,
+    /// The part of the ticket it is in (title, body, quoted history, signature).
+    pub zone: Zone,
 }
 
 /// One service's score against its threshold.
@@ -190,7 +198,7 @@ impl Tagger {
             .map(|&(r, outcome)| explain_rule(catalog, matcher, &found, ticket, r, outcome))
             .collect();
         let fired = found.fired().to_vec();
-        let services = score_services(matcher, &fired)
+        let services = score_services(matcher, &fired, found.fired_zones())
             .iter()
             .map(|s| {
                 let (threshold, at) = matcher.threshold(s.service);
@@ -300,8 +308,14 @@ fn explain_rule(
                 .get(h.hit.start..h.hit.end)
                 .unwrap_or_default()
                 .to_string(),
+            zone: h.hit.zone,
         }
     };
+    let zones = hits
+        .iter()
+        .filter(|h| matches!(h.list, List::Any | List::All | List::Regex))
+        .fold(0u8, |z, h| z | h.hit.zone.bit());
+    let factors = matcher.zone_factors();
     let found_in =
         |list: List, index: usize| hits.iter().any(|h| h.list == list && h.index == index);
     let mut missing: Vec<String> = (0..rule.all.len())
@@ -327,6 +341,8 @@ fn explain_rule(
         service: id_of(catalog, rule.service),
         target: id_of(catalog, rule.target),
         weight: rule.weight,
+        factor: factors.best(zones),
+        zone: factors.best_zone(zones),
         at: rule.at.to_string(),
         matches: hits
             .iter()

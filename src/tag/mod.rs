@@ -34,10 +34,10 @@ use crate::rules::{List, Matcher, RuleId, Scratch};
 pub enum TagSource {
     /// Rules fired and at least one service reached its threshold.
     Rule,
-    /// No rule fired; the catalog index proposed the service.
+    /// The rules gave no tag (none fired, or none reached its threshold); the index
+    /// proposed the service.
     Index,
-    /// No tag: no rule fired and the index was not sure enough (or was off), or the rules
-    /// that fired did not reach any threshold.
+    /// No tag: the rules gave none and the index was not sure enough (or was off).
     None,
 }
 
@@ -51,6 +51,9 @@ pub struct Tagging {
     /// The rules that fired, in rule order (whether or not their service reached its
     /// threshold).
     pub rules: Vec<RuleId>,
+    /// Per rule of `rules`, the zones its words were found in (bits of
+    /// [`Zone`](crate::rules::Zone)); its weight counted times the best zone's factor.
+    pub zones: Vec<u8>,
 }
 
 impl Tagging {
@@ -147,13 +150,16 @@ impl Tagger {
 
     /// Tags one ticket.
     pub fn tag(&self, ticket: &Ticket) -> Tagging {
-        let fired = with_scratch(|s| self.matcher.find(&ticket.texts, s, false).fired().to_vec());
-        self.finish(ticket, fired)
+        let (fired, zones) = with_scratch(|s| {
+            let found = self.matcher.find(&ticket.texts, s, false);
+            (found.fired().to_vec(), found.fired_zones().to_vec())
+        });
+        self.finish(ticket, fired, zones)
     }
 
     /// Tags one ticket and says where each word of the fired rules was found.
     pub fn tag_detailed(&self, ticket: &Ticket) -> DetailedTagging {
-        let (fired, matches) = with_scratch(|s| {
+        let (fired, zones, matches) = with_scratch(|s| {
             let found = self.matcher.find(&ticket.texts, s, true);
             let mut matches = Vec::new();
             for &rule in found.fired() {
@@ -170,27 +176,27 @@ impl Tagger {
                     }
                 }
             }
-            (found.fired().to_vec(), matches)
+            (
+                found.fired().to_vec(),
+                found.fired_zones().to_vec(),
+                matches,
+            )
         });
         DetailedTagging {
-            tagging: self.finish(ticket, fired),
+            tagging: self.finish(ticket, fired, zones),
             matches,
         }
     }
 
-    /// Scores the fired rules, or asks the index when none fired.
-    fn finish(&self, ticket: &Ticket, fired: Vec<RuleId>) -> Tagging {
-        if !fired.is_empty() {
-            let services = tagged_services(&self.matcher, &fired);
-            let source = if services.is_empty() {
-                TagSource::None
-            } else {
-                TagSource::Rule
-            };
+    /// Scores the fired rules, or asks the index when they give no tag.
+    fn finish(&self, ticket: &Ticket, fired: Vec<RuleId>, zones: Vec<u8>) -> Tagging {
+        let services = tagged_services(&self.matcher, &fired, &zones);
+        if !services.is_empty() {
             return Tagging {
                 services,
-                source,
+                source: TagSource::Rule,
                 rules: fired,
+                zones,
             };
         }
         match self
@@ -206,11 +212,13 @@ impl Tagger {
                 }],
                 source: TagSource::Index,
                 rules: fired,
+                zones,
             },
             None => Tagging {
                 services: Vec::new(),
                 source: TagSource::None,
                 rules: fired,
+                zones,
             },
         }
     }

@@ -31,12 +31,18 @@ pub struct FunctionTag {
 
 /// Every service with a rule that fired, scored, ranked: score descending, then catalog order.
 ///
-/// Sums run in rule order, so the same rules give the same floating-point score on any
-/// thread. A rule on a function adds to the function and to its service.
-pub fn score_services(matcher: &Matcher, fired: &[RuleId]) -> Vec<ServiceTag> {
+/// `zones[i]` holds the zones where rule `fired[i]`'s words were found
+/// ([`Found::fired_zones`](crate::rules::Found::fired_zones)): its weight counts times the
+/// factor of the best of them. Sums run in rule order, so the same rules give the same
+/// floating-point score on any thread. A rule on a function adds to the function and to its
+/// service.
+pub fn score_services(matcher: &Matcher, fired: &[RuleId], zones: &[u8]) -> Vec<ServiceTag> {
+    debug_assert_eq!(fired.len(), zones.len());
+    let factors = matcher.zone_factors();
     let mut services: Vec<ServiceTag> = Vec::new();
-    for &id in fired {
+    for (&id, &z) in fired.iter().zip(zones) {
         let rule = matcher.rule(id);
+        let weight = rule.weight * factors.best(z);
         let i = match services.iter().position(|s| s.service == rule.service) {
             Some(i) => i,
             None => {
@@ -49,13 +55,13 @@ pub fn score_services(matcher: &Matcher, fired: &[RuleId]) -> Vec<ServiceTag> {
             }
         };
         let tag = &mut services[i];
-        tag.score += rule.weight;
+        tag.score += weight;
         if rule.target != rule.service {
             match tag.functions.iter_mut().find(|f| f.function == rule.target) {
-                Some(f) => f.score += rule.weight,
+                Some(f) => f.score += weight,
                 None => tag.functions.push(FunctionTag {
                     function: rule.target,
-                    score: rule.weight,
+                    score: weight,
                 }),
             }
         }
@@ -77,8 +83,8 @@ pub fn reaches(matcher: &Matcher, tag: &ServiceTag) -> bool {
 }
 
 /// The services of [`score_services`] that reach their threshold, still ranked.
-pub fn tagged_services(matcher: &Matcher, fired: &[RuleId]) -> Vec<ServiceTag> {
-    let mut services = score_services(matcher, fired);
+pub fn tagged_services(matcher: &Matcher, fired: &[RuleId], zones: &[u8]) -> Vec<ServiceTag> {
+    let mut services = score_services(matcher, fired, zones);
     services.retain(|s| reaches(matcher, s));
     services
 }
@@ -87,7 +93,7 @@ pub fn tagged_services(matcher: &Matcher, fired: &[RuleId]) -> Vec<ServiceTag> {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::rules::RuleSetBuilder;
+    use crate::rules::{RuleSetBuilder, Zone};
     use crate::Diagnostics;
 
     fn matcher(catalog: &Catalog, toml: &str) -> Matcher {
@@ -100,6 +106,11 @@ mod tests {
 
     fn all_fired(m: &Matcher) -> Vec<RuleId> {
         (0..m.rules().len() as u32).map(RuleId).collect()
+    }
+
+    /// Every rule found in the body.
+    fn body(fired: &[RuleId]) -> Vec<u8> {
+        vec![Zone::Body.bit(); fired.len()]
     }
 
     const RULES: &str = r#"
@@ -142,7 +153,8 @@ mod tests {
     fn functions_add_to_their_service_and_thresholds_cut() {
         let catalog = Catalog::default_embedded();
         let m = matcher(&catalog, RULES);
-        let tags = tagged_services(&m, &all_fired(&m));
+        let fired = all_fired(&m);
+        let tags = tagged_services(&m, &fired, &body(&fired));
         let ids: Vec<&str> = tags
             .iter()
             .map(|t| catalog.entry(t.service).id.as_str())
@@ -168,7 +180,8 @@ mod tests {
             any = ["x"]
         "#;
         let m = matcher(&catalog, toml);
-        let tags = tagged_services(&m, &all_fired(&m));
+        let fired = all_fired(&m);
+        let tags = tagged_services(&m, &fired, &body(&fired));
         assert_eq!(catalog.entry(tags[0].service).id, "5.2");
         assert_eq!(catalog.entry(tags[1].service).id, "9.1");
     }
@@ -178,7 +191,73 @@ mod tests {
         let catalog = Catalog::default_embedded();
         let toml = RULES.replace("\"6.6\" = 2.5", "\"6.6\" = 2.5\n\"6.4\" = 0.3");
         let m = matcher(&catalog, &toml);
-        let tags = tagged_services(&m, &all_fired(&m));
+        let fired = all_fired(&m);
+        let tags = tagged_services(&m, &fired, &body(&fired));
         assert!(tags.iter().any(|t| catalog.entry(t.service).id == "6.4"));
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::rules::{RuleSetBuilder, Scratch};
+    use crate::Diagnostics;
+
+    fn tags(toml: &str, text: &str) -> Vec<(String, f64)> {
+        let catalog = Catalog::default_embedded();
+        let mut diags = Diagnostics::default();
+        let mut rules = RuleSetBuilder::new(&catalog);
+        rules.add_str(toml, "t.toml".as_ref(), &mut diags);
+        assert!(diags.is_empty(), "{:?}", diags.items());
+        let m = rules.build().unwrap();
+        let field = crate::import::TextField {
+            column: 0,
+            name: "Description".into(),
+            is_title: false,
+            text: text.to_string(),
+        };
+        let mut scratch = Scratch::default();
+        let found = m.find(std::slice::from_ref(&field), &mut scratch, false);
+        tagged_services(&m, found.fired(), found.fired_zones())
+            .into_iter()
+            .map(|t| (catalog.entry(t.service).id.clone(), t.score))
+            .collect()
+    }
+
+    const RULES: &str = r#"
+        [[rule]]
+        id = "notify"
+        service = "6.5"
+        any = ["notify the sender"]
+        [[rule]]
+        id = "reset"
+        service = "6.4"
+        any = ["reset your password"]
+        weight = 1.5
+    "#;
+
+    #[test]
+    fn words_in_quoted_history_and_signatures_weigh_less() {
+        let disclaimer = "This e-mail is confidential and meant for the intended recipient only; \
+                          if you received this message in error, please notify the sender.";
+        // In the body, both fire in full.
+        let body = "Please reset your password. We will notify the sender.";
+        assert_eq!(
+            tags(RULES, body),
+            [("6.4".into(), 1.5), ("6.5".into(), 1.0)]
+        );
+        // In a disclaimer, nothing; in quoted history, half.
+        let mail = "FYI below.\n\nFrom: it@corp.example\nSent: Monday\nreset your password here\n";
+        assert_eq!(tags(RULES, mail), []); // 1.5 * 0.5 < 1.0
+        let text = format!("Done, closing.\n\n{disclaimer}\n");
+        assert_eq!(tags(RULES, &text), []);
+    }
+
+    #[test]
+    fn a_rules_file_sets_the_zone_factors() {
+        let rules = format!("[zones]\nquoted = 1.0\nsignature = 0.25\n{RULES}");
+        let mail = "FYI below.\n\nFrom: it@corp.example\nSent: Monday\nreset your password\n";
+        assert_eq!(tags(&rules, mail), [("6.4".into(), 1.5)]);
     }
 }
