@@ -20,7 +20,7 @@ use std::time::Duration;
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use csirt_tagger::catalog::{Catalog, CatalogIndex};
+use csirt_tagger::catalog::{Catalog, CatalogIndex, ExampleIndex};
 use csirt_tagger::import::date::{DateOrder, DateParser};
 use csirt_tagger::import::duration::parse_duration;
 use csirt_tagger::import::{ImportOptions, Reader, Ticket};
@@ -234,9 +234,18 @@ fn scoring(c: &mut Criterion) {
         .expect("the labelled set has tickets no rule tags");
     group.throughput(Throughput::Bytes(text_bytes(untagged)));
     group.bench_function("index-fallback", |b| {
+        b.iter(|| fallback.propose(&catalog, black_box(untagged)).is_some())
+    });
+    // The same ticket asked of the embedded labelled examples first (built before timing).
+    let examples = ExampleIndex::new(ExampleIndex::embedded(&catalog), Vec::new());
+    examples.neighbours("warm up", "", 1);
+    let with_examples =
+        Fallback::new(CatalogIndex::build(&catalog).expect("the catalog index builds"))
+            .with_examples(Some(examples));
+    group.bench_function("index-fallback-examples", |b| {
         b.iter(|| {
-            fallback
-                .propose(&catalog, black_box(&untagged.texts))
+            with_examples
+                .propose(&catalog, black_box(untagged))
                 .is_some()
         })
     });

@@ -9,8 +9,13 @@
 //! id (`6.3`), a slug (`artifact-analysis`) or, where the catalog allows it, a relative id with
 //! an explicit prefix (`rel:2.3`), and always answers with the official entry.
 
+mod examples;
 mod index;
 mod load;
 
+pub use examples::{
+    example_text, keys, load_examples_file, read_examples, Example, ExampleIndex, Neighbour,
+    EMBEDDED_EXAMPLES, KEY_CHARS, MAX_EXAMPLE_BYTES, NEIGHBOURS,
+};
 pub use index::{CatalogIndex, FieldMatch, SearchHit};
 pub use load::{Catalog, CatalogMeta, Entry, EntryId, Kind, EMBEDDED};

@@ -137,6 +137,18 @@ fn write_averages(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         out,
         "primary accuracy: {:.3}  ({} of {} tickets with a gold primary)",
         r.primary.accuracy, r.primary.correct, r.primary.total
+    )?;
+    let s = r.sources;
+    writeln!(
+        out,
+        "tagged by:        rules {}, index {} ({} from labelled examples, {} from the catalog), \
+         untagged {} ({:.1} %)",
+        s.rules,
+        s.examples + s.catalog,
+        s.examples,
+        s.catalog,
+        s.untagged,
+        100.0 * s.untagged as f64 / r.scored.max(1) as f64
     )
 }
 

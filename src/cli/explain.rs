@@ -353,13 +353,11 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
 
     if let Some(f) = &e.fallback {
         let status = if f.used {
-            p.green("used: no rule fired")
-        } else if !e.tagging.rules.is_empty() {
-            "not used: rules fired".to_string()
+            p.green("used: the rules gave no tag")
+        } else if e.source == TagSource::Rule {
+            "not used: the rules gave tags".to_string()
         } else {
-            p.yellow(
-                "not used: the best service is below the threshold or matches fewer than 2 words",
-            )
+            p.yellow("not used: no service stands out clearly enough")
         };
         writeln!(
             out,
@@ -367,6 +365,37 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
             p.bold("Index fallback"),
             num(f.threshold)
         )?;
+        if let Some(share) = f.example_share {
+            writeln!(
+                out,
+                "  labelled examples (share of the votes needed {}):",
+                num(share)
+            )?;
+            if f.examples.is_empty() {
+                writeln!(out, "    no example is like the text")?;
+            }
+            for c in &f.examples {
+                let like: Vec<String> = c
+                    .like
+                    .iter()
+                    .take(3)
+                    .map(|n| format!("{} ({})", n.id, n.services.join(";")))
+                    .collect();
+                writeln!(
+                    out,
+                    "    {}  {}  {}  {}",
+                    p.bold(&c.id),
+                    c.name,
+                    num(c.score),
+                    p.dim(&sanitize(&format!("like {}", like.join(", "))))
+                )?;
+            }
+            writeln!(
+                out,
+                "  the catalog (normalised score needed {}):",
+                num(f.threshold)
+            )?;
+        }
         if f.candidates.is_empty() {
             writeln!(out, "  no service matches the text")?;
         }

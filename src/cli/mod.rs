@@ -3,6 +3,7 @@
 mod coverage;
 mod evaluate;
 mod evaluate_output;
+mod examples;
 mod explain;
 mod import_args;
 mod inspect;
@@ -74,6 +75,8 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Show how the rules cover an export: coverage, overlaps, conflicts, candidate keywords.
     Coverage(coverage::CoverageArgs),
+    /// Write labelled tickets as an examples file for the index fallback (`--examples`).
+    Examples(examples::ExamplesArgs),
 }
 
 /// Runs the command and maps the outcome to an exit code: 0 done, 1 error (2 is clap's, for
@@ -89,6 +92,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Rules(args) => rules::run(&cli.global, args),
         Command::Evaluate(args) => evaluate::run(&cli.global, args),
         Command::Coverage(args) => coverage::run(&cli.global, args),
+        Command::Examples(args) => examples::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use csirt_tagger::catalog::Catalog;
+use csirt_tagger::catalog::{
+    load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
+};
 use csirt_tagger::rules::{Limits, Matcher, RuleSetBuilder};
 use csirt_tagger::tag::{Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
@@ -33,6 +35,18 @@ pub struct RulesArgs {
     /// best service stands above the others, in standard deviations; see docs/rules.md).
     #[arg(long, value_name = "SCORE", default_value_t = Fallback::DEFAULT_THRESHOLD)]
     pub fallback_threshold: f64,
+    /// Labelled example tickets the index fallback may take services from (repeatable; a CSV
+    /// `id,services,title,text` as `csirt-tagger examples` writes it), besides the embedded
+    /// ones of the default catalog.
+    #[arg(long = "examples", value_name = "FILE")]
+    pub examples: Vec<PathBuf>,
+    /// Leave out the embedded example tickets (those of --examples are still used).
+    #[arg(long)]
+    pub no_embedded_examples: bool,
+    /// Share of the nearest examples' votes a service needs to be proposed when the rules give
+    /// no tag (0 to 1; see docs/rules.md).
+    #[arg(long, value_name = "SHARE", default_value_t = Fallback::DEFAULT_EXAMPLE_SHARE)]
+    pub example_share: f64,
     /// Bounds on what the rules may cost.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -83,6 +97,9 @@ impl Default for RulesArgs {
             rules: Vec::new(),
             no_fallback: false,
             fallback_threshold: Fallback::DEFAULT_THRESHOLD,
+            examples: Vec::new(),
+            no_embedded_examples: false,
+            example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
             limits: LimitArgs::default(),
         }
     }
@@ -100,16 +117,72 @@ impl RulesArgs {
         if !(self.fallback_threshold.is_finite()) {
             anyhow::bail!("--fallback-threshold must be a number");
         }
+        if !(0.0..=1.0).contains(&self.example_share) {
+            anyhow::bail!("--example-share must be a number from 0 to 1");
+        }
         let catalog = load_catalog(global)?;
         let matcher = self.load_matcher(global, &catalog)?;
         let fallback = if self.no_fallback {
+            if !self.examples.is_empty() {
+                anyhow::bail!("--examples needs the index fallback: drop --no-fallback");
+            }
             None
         } else {
             let index = build_index(global, &catalog)?;
-            Some(Fallback::new(index).with_threshold(self.fallback_threshold))
+            Some(
+                Fallback::new(index)
+                    .with_threshold(self.fallback_threshold)
+                    .with_examples(self.load_examples(global, &catalog)?)
+                    .with_example_share(self.example_share),
+            )
         };
         let tagger = Tagger::new(catalog, matcher)?.with_fallback(fallback);
         Ok(Box::leak(Box::new(tagger)))
+    }
+
+    /// The labelled examples: the embedded ones of the catalog (unless
+    /// `--no-embedded-examples`) and those of `--examples`, in one index; `None` when there
+    /// are none.
+    fn load_examples(
+        &self,
+        global: &GlobalArgs,
+        catalog: &Catalog,
+    ) -> anyhow::Result<Option<ExampleIndex>> {
+        let started = Instant::now();
+        let mut examples: Vec<Example> = Vec::new();
+        let mut origins: Vec<String> = Vec::new();
+        if !self.no_embedded_examples {
+            examples = ExampleIndex::embedded(catalog);
+            if !examples.is_empty() {
+                origins.push(EMBEDDED_EXAMPLES.to_string());
+            }
+        }
+        for path in &self.examples {
+            let more = load_examples_file(path, catalog)
+                .with_context(|| format!("--examples {}", path.display()))?;
+            if more.is_empty() {
+                anyhow::bail!(
+                    "--examples {}: no example ticket in the file",
+                    path.display()
+                );
+            }
+            examples.extend(more);
+            origins.push(path.display().to_string());
+        }
+        if examples.is_empty() {
+            return Ok(None);
+        }
+        let index = ExampleIndex::new(examples, origins);
+        if global.verbose {
+            eprintln!(
+                "csirt-tagger: {} labelled example(s) read in {:.1} ms ({}); indexed when a \
+                 ticket first needs them",
+                index.examples().len(),
+                started.elapsed().as_secs_f64() * 1000.0,
+                index.origins().join(", ")
+            );
+        }
+        Ok(Some(index))
     }
 
     /// Loads and compiles the rules for `catalog`: the `--rules` paths, else the embedded ones.

@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::catalog::{Catalog, EntryId};
 use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
 use crate::import::Ticket;
-use crate::tag::Tagging;
+use crate::tag::{TagSource, Tagging};
 use metrics::{Counts, Scores};
 
 /// The gold labels of one ticket, as services (functions already folded into them).
@@ -187,6 +187,7 @@ pub struct Evaluator<'g> {
     without_gold: u64,
     primary_total: u64,
     primary_correct: u64,
+    sources: Sources,
     confusion: BTreeMap<(Option<EntryId>, Option<EntryId>), u64>,
     /// Every ticket read (with gold or not): tickets and seconds spent, per tagged service.
     workload: Vec<(u64, f64)>,
@@ -203,6 +204,7 @@ impl<'g> Evaluator<'g> {
             without_gold: 0,
             primary_total: 0,
             primary_correct: 0,
+            sources: Sources::default(),
             confusion: BTreeMap::new(),
             workload: vec![(0, 0.0); n],
         }
@@ -227,6 +229,12 @@ impl<'g> Evaluator<'g> {
         };
         if !self.seen.insert(ticket.id.clone()) {
             return None;
+        }
+        match (tagging.source, tagging.like.is_empty()) {
+            (TagSource::Rule, _) => self.sources.rules += 1,
+            (TagSource::Index, false) => self.sources.examples += 1,
+            (TagSource::Index, true) => self.sources.catalog += 1,
+            (TagSource::None, _) => self.sources.untagged += 1,
         }
         let predicted: Vec<EntryId> = tagging.services.iter().map(|s| s.service).collect();
         let mut errors = TicketErrors::default();
@@ -304,6 +312,7 @@ impl<'g> Evaluator<'g> {
                 total: self.primary_total,
                 accuracy: metrics::ratio(self.primary_correct, self.primary_total),
             },
+            sources: self.sources,
             confusion: self
                 .confusion
                 .into_iter()
@@ -355,10 +364,26 @@ pub struct Report {
     pub macro_services: usize,
     /// Primary-service accuracy.
     pub primary: PrimaryAccuracy,
+    /// Where the scored tickets' tags came from.
+    pub sources: Sources,
     /// Gold primary x predicted primary, non-zero cells.
     pub confusion: Vec<ConfusionCell>,
     /// Tickets and hours per tagged service, over every ticket read.
     pub workload: Vec<ServiceWorkload>,
+}
+
+/// Where the scored tickets' tags came from: the rules, the index fallback (from labelled
+/// examples or from the catalog), or nowhere.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Sources {
+    /// Tagged by the rules.
+    pub rules: u64,
+    /// Tagged by the index from labelled examples.
+    pub examples: u64,
+    /// Tagged by the index from the catalog's descriptions.
+    pub catalog: u64,
+    /// No tag.
+    pub untagged: u64,
 }
 
 /// One service's scores.

@@ -49,6 +49,7 @@ fn tagging(catalog: &Catalog, ids: &[&str]) -> Tagging {
         source,
         rules: Vec::new(),
         zones: Vec::new(),
+        like: Vec::new(),
     }
 }
 

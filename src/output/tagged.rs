@@ -9,7 +9,7 @@
 //! | `primary_service` | the first service id, empty when untagged |
 //! | `service_names` | the name of each id of `services`, in the same order, joined with `;` |
 //! | `tag_source` | `rule`, `index` or `none` |
-//! | `matched_rules` | ids of the rules that fired, joined with `;` |
+//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3) |
 //!
 //! JSONL (`-o file.jsonl`): one object per ticket, schema version 1:
 //!
@@ -17,8 +17,12 @@
 //! {"schema":1,"source":"export.csv","line":2,"id":"SEC-1","columns":[["Summary","..."],["Labels","a"],["Labels","b"]],
 //!  "services":["6.4","6.4.2"],"primary_service":"6.4","service_names":["Mitigation and recovery","Ad hoc measures and containment"],
 //!  "tag_source":"rule","matched_rules":["6.4.isolate"],"scores":{"6.4":2.0,"6.4.2":1.0},
-//!  "matches":[{"rule":"6.4.isolate","word":"isolate","field":"Description","column":4,"start":10,"end":18,"text":"isolated"}]}
+//!  "matches":[{"rule":"6.4.isolate","word":"isolate","field":"Description","column":4,"start":10,"end":18,"text":"isolated"}],
+//!  "like":[]}
 //! ```
+//!
+//! `like` lists, for a tag the index took from labelled examples, the examples that voted for
+//! it: `{"id":"SIR0020117","services":["6.4","6.5"],"score":14.8}`.
 //!
 //! `columns` keeps every input column as `[header, value]` pairs, so repeated headers survive;
 //! a match's `column` indexes them, its `start` and `end` are byte offsets into the field's
@@ -43,6 +47,9 @@ pub const TAG_COLUMNS: [&str; 5] = [
     "tag_source",
     "matched_rules",
 ];
+
+/// How many of the examples that voted for an index tag the CSV names.
+const LIKE_SHOWN: usize = 3;
 
 /// The version of the JSONL record layout.
 pub const JSONL_SCHEMA: u32 = 1;
@@ -95,11 +102,18 @@ pub fn tag_columns(catalog: &Catalog, matcher: &Matcher, tagging: &Tagging) -> [
         .primary()
         .map(|p| catalog.entry(p).id.clone())
         .unwrap_or_default();
-    let rules: Vec<&str> = tagging
+    let mut rules: Vec<String> = tagging
         .rules
         .iter()
-        .map(|&r| matcher.rule(r).id.as_str())
+        .map(|&r| matcher.rule(r).id.clone())
         .collect();
+    rules.extend(
+        tagging
+            .like
+            .iter()
+            .take(LIKE_SHOWN)
+            .map(|n| format!("like:{}", n.id)),
+    );
     [
         ids.join(";"),
         primary,
@@ -250,6 +264,7 @@ impl Renderer<'_> {
             "matched_rules": tagging.rules.iter().map(|&r| self.matcher.rule(r).id.clone()).collect::<Vec<_>>(),
             "scores": scores,
             "matches": matches,
+            "like": tagging.like,
         })
     }
 }

@@ -16,13 +16,18 @@
 //!                "threshold_at": null, "tagged": true, "rules": ["r"],
 //!                "functions": [{"id": "6.3.2", "name": "...", "score": 1.0}]}],
 //!  "fallback": {"used": false, "threshold": 3.5, "candidates": [{"id": "6.3", "name": "...",
-//!               "score": 4.1, "raw": 12.5, "matched": [{"field": "vocabulary", "words": ["sample"]}]}]},
+//!               "score": 4.1, "raw": 12.5, "matched": [{"field": "vocabulary", "words": ["sample"]}],
+//!               "like": []}],
+//!               "example_share": 0.5, "examples": [{"id": "6.3", "name": "...", "score": 0.7,
+//!               "raw": 31.2, "matched": [], "like": [{"id": "SIR0020117", "services": ["6.3", "6.2"],
+//!               "score": 14.8}]}]},
 //!  "source": "rule", "tags": [{"id": "6.3", "name": "...", "score": 1.0}]}
 //! ```
 
 use super::score::{reaches, score_services};
+use super::FallbackCandidate;
 use super::{TagSource, Tagger, Tagging};
-use crate::catalog::{Catalog, EntryId, FieldMatch};
+use crate::catalog::{Catalog, EntryId, FieldMatch, Neighbour};
 use crate::import::Ticket;
 use crate::rules::{Found, List, Matcher, RuleHit, RuleId, Zone};
 
@@ -160,10 +165,14 @@ pub struct ExplainedService {
 pub struct ExplainedFallback {
     /// Whether the tags come from it.
     pub used: bool,
-    /// The normalised score needed to propose a service.
+    /// The normalised score the catalog's best service needs to be proposed.
     pub threshold: f64,
-    /// The best services, best first.
+    /// The catalog's best services, best first.
     pub candidates: Vec<ExplainedCandidate>,
+    /// The share of the labelled examples' votes a service needs (asked before the catalog).
+    pub example_share: Option<f64>,
+    /// The services the labelled examples vote for, best first (empty without examples).
+    pub examples: Vec<ExplainedCandidate>,
 }
 
 /// A service the index finds for the text.
@@ -179,6 +188,21 @@ pub struct ExplainedCandidate {
     pub raw: f32,
     /// Which words matched which fields of the catalog entry.
     pub matched: Vec<FieldMatch>,
+    /// The labelled examples like the ticket that voted for it.
+    pub like: Vec<Neighbour>,
+}
+
+impl ExplainedCandidate {
+    fn new(catalog: &Catalog, c: FallbackCandidate) -> ExplainedCandidate {
+        ExplainedCandidate {
+            id: catalog.entry(c.service).id.clone(),
+            name: catalog.entry(c.service).name.clone(),
+            score: c.score,
+            raw: c.raw,
+            matched: c.matched,
+            like: c.like,
+        }
+    }
 }
 
 impl Tagger {
@@ -236,13 +260,13 @@ impl Tagger {
             candidates: f
                 .candidates(catalog, &ticket.texts, FALLBACK_CANDIDATES)
                 .into_iter()
-                .map(|c| ExplainedCandidate {
-                    id: catalog.entry(c.service).id.clone(),
-                    name: catalog.entry(c.service).name.clone(),
-                    score: c.score,
-                    raw: c.raw,
-                    matched: c.matched,
-                })
+                .map(|c| ExplainedCandidate::new(catalog, c))
+                .collect(),
+            example_share: f.examples().map(|_| f.example_share()),
+            examples: f
+                .example_candidates(catalog, ticket, FALLBACK_CANDIDATES)
+                .into_iter()
+                .map(|c| ExplainedCandidate::new(catalog, c))
                 .collect(),
         });
         Explanation {

@@ -1,5 +1,13 @@
-//! The index fallback: when no rule fires, search the ticket's text in the catalog index and
-//! propose the best service, but only when it stands out clearly enough.
+//! The index fallback: when the rules give no tag, ask the index which service the ticket is
+//! about, and propose the best one only when it stands out clearly enough.
+//!
+//! Two kinds of evidence, asked in this order:
+//! 1. **Labelled examples** (when the fallback has an [`ExampleIndex`]): the ticket's nearest
+//!    labelled neighbours vote, each with its BM25 score, for its services (its primary
+//!    counts in full, the others half). The best service's *share* of the votes (from 0 to 1)
+//!    must reach [`Fallback::DEFAULT_EXAMPLE_SHARE`] (`--example-share`); the proposal is
+//!    explained by the neighbours that voted for it ("like ticket X (6.4)").
+//! 2. **The catalog's descriptions and vocabulary**, by their z-score, as follows.
 //!
 //! BM25 scores are not comparable between queries: they grow with the number of query words
 //! that match, so a long ticket scores higher than a short one about the same thing. The
@@ -12,8 +20,11 @@
 //! one word only, the z-score is at its maximum (`sqrt(services - 1)`) on the thinnest evidence.
 //! The threshold ([`Fallback::DEFAULT_THRESHOLD`]) and how it was calibrated: `docs/rules.md`.
 
-use crate::catalog::{Catalog, CatalogIndex, EntryId, FieldMatch, Kind};
-use crate::import::TextField;
+use crate::catalog::{
+    example_text, Catalog, CatalogIndex, EntryId, ExampleIndex, FieldMatch, Kind, Neighbour,
+    NEIGHBOURS,
+};
+use crate::import::{TextField, Ticket};
 
 /// Most bytes of a ticket's text sent to the index: the title and the start of the body say
 /// what a ticket is about, and longer queries only cost time.
@@ -22,11 +33,14 @@ pub const MAX_QUERY_BYTES: usize = 2_000;
 /// Different words of the text the proposed service must match.
 pub const MIN_MATCHED_WORDS: usize = 2;
 
-/// The catalog index, and how sure it must be to propose a service.
+/// The catalog index (and labelled examples, when given), and how sure each must be to
+/// propose a service.
 #[derive(Debug)]
 pub struct Fallback {
     index: CatalogIndex,
     threshold: f64,
+    examples: Option<ExampleIndex>,
+    example_share: f64,
 }
 
 /// A service the index proposes for a text.
@@ -38,8 +52,11 @@ pub struct FallbackCandidate {
     pub score: f64,
     /// The raw BM25 score (only comparable within one query).
     pub raw: f32,
-    /// Which words of the text matched which fields of the service.
+    /// Which words of the text matched which fields of the service (catalog evidence).
     pub matched: Vec<FieldMatch>,
+    /// The labelled examples like the ticket that voted for the service, best first
+    /// (example evidence; empty for the catalog's).
+    pub like: Vec<Neighbour>,
 }
 
 impl FallbackCandidate {
@@ -60,12 +77,39 @@ impl Fallback {
     /// The normalised score the best service needs to be proposed, by default.
     pub const DEFAULT_THRESHOLD: f64 = 3.5;
 
-    /// A fallback on `index` with the default threshold.
+    /// The share of the examples' votes the best service needs, by default.
+    pub const DEFAULT_EXAMPLE_SHARE: f64 = 0.5;
+
+    /// A fallback on `index` with the default threshold and no examples.
     pub fn new(index: CatalogIndex) -> Fallback {
         Fallback {
             index,
             threshold: Fallback::DEFAULT_THRESHOLD,
+            examples: None,
+            example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
         }
+    }
+
+    /// The same fallback with labelled examples (asked before the catalog), or without.
+    pub fn with_examples(mut self, examples: Option<ExampleIndex>) -> Fallback {
+        self.examples = examples;
+        self
+    }
+
+    /// The same fallback with another share of the examples' votes needed.
+    pub fn with_example_share(mut self, share: f64) -> Fallback {
+        self.example_share = share;
+        self
+    }
+
+    /// The labelled examples, when given.
+    pub fn examples(&self) -> Option<&ExampleIndex> {
+        self.examples.as_ref()
+    }
+
+    /// The share of the examples' votes needed.
+    pub fn example_share(&self) -> f64 {
+        self.example_share
     }
 
     /// The same fallback with another threshold.
@@ -111,20 +155,84 @@ impl Fallback {
                 },
                 raw: h.score,
                 matched: h.matched,
+                like: Vec::new(),
             })
             .collect()
     }
 
-    /// The best service when its normalised score reaches the threshold and it matches at
-    /// least [`MIN_MATCHED_WORDS`] words.
-    pub fn propose(&self, catalog: &Catalog, fields: &[TextField]) -> Option<FallbackCandidate> {
-        self.candidates(catalog, fields, 1)
+    /// The services the ticket's labelled neighbours vote for, best first, at most `limit`:
+    /// `score` is the service's share of the votes, `raw` its votes, `like` the neighbours
+    /// that voted for it. Empty without examples. Ties go to catalog order.
+    pub fn example_candidates(
+        &self,
+        catalog: &Catalog,
+        ticket: &Ticket,
+        limit: usize,
+    ) -> Vec<FallbackCandidate> {
+        let Some(examples) = &self.examples else {
+            return Vec::new();
+        };
+        let text = example_text(
+            &ticket.title,
+            ticket
+                .texts
+                .iter()
+                .filter(|f| !f.is_title)
+                .map(|f| f.text.as_str()),
+        );
+        let hits = examples.neighbours(&text, &ticket.id, NEIGHBOURS);
+        let total: f64 = hits.iter().map(|&(_, s)| f64::from(s)).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        // Votes in neighbour order, so that sums are the same on every run: per service, its
+        // votes and the neighbours (example, score) that gave them.
+        type Votes = (EntryId, f64, Vec<(usize, f32)>);
+        let mut votes: Vec<Votes> = Vec::new();
+        for &(n, score) in &hits {
+            for (k, &service) in examples.examples()[n].services.iter().enumerate() {
+                let weight = if k == 0 { 1.0 } else { 0.5 } * f64::from(score);
+                match votes.iter_mut().find(|v| v.0 == service) {
+                    Some(v) => {
+                        v.1 += weight;
+                        v.2.push((n, score));
+                    }
+                    None => votes.push((service, weight, vec![(n, score)])),
+                }
+            }
+        }
+        votes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        votes
             .into_iter()
-            .next()
-            .filter(|c| self.accepts(c))
+            .take(limit)
+            .map(|(service, v, voters)| FallbackCandidate {
+                service,
+                score: v / total,
+                raw: v as f32,
+                matched: Vec::new(),
+                like: examples.describe(catalog, &voters),
+            })
+            .collect()
     }
 
-    /// Whether a candidate would be proposed (as the best one).
+    /// The best service of the labelled examples when its share of the votes reaches the
+    /// example share, else the catalog's best when its normalised score reaches the threshold
+    /// and it matches at least [`MIN_MATCHED_WORDS`] words.
+    pub fn propose(&self, catalog: &Catalog, ticket: &Ticket) -> Option<FallbackCandidate> {
+        let from_examples = self
+            .example_candidates(catalog, ticket, 1)
+            .into_iter()
+            .next()
+            .filter(|c| c.score + 1e-9 >= self.example_share);
+        from_examples.or_else(|| {
+            self.candidates(catalog, &ticket.texts, 1)
+                .into_iter()
+                .next()
+                .filter(|c| self.accepts(c))
+        })
+    }
+
+    /// Whether a catalog candidate would be proposed (as the best one).
     pub fn accepts(&self, candidate: &FallbackCandidate) -> bool {
         candidate.score >= self.threshold && candidate.matched_words() >= MIN_MATCHED_WORDS
     }
@@ -186,6 +294,48 @@ mod tests {
         );
         let vague = ticket("T-2", "", "Please have a look");
         assert_eq!(tagger().tag(&vague).source, TagSource::None);
+    }
+
+    #[test]
+    fn labelled_examples_propose_what_the_neighbours_agree_on_and_say_which() {
+        use crate::catalog::{read_examples, ExampleIndex};
+        use crate::Diagnostics;
+        let catalog = Catalog::default_embedded();
+        let csv = "id,services,title,text\n\
+            E1,6.4;6.5,Startseite verunstaltet,Die Startseite der Gemeinde zeigt Parolen; Webserver vom Netz\n\
+            E2,6.4,Homepage defaced,Municipal homepage shows slogans; restored from backup\n\
+            E3,9.1,Plakate für den Aktionsmonat,Plakate und Flyer für die Mitarbeitenden\n";
+        let mut diags = Diagnostics::default();
+        let examples = read_examples(csv, "ex.csv".as_ref(), &catalog, &mut diags);
+        let index = ExampleIndex::new(examples, vec!["ex.csv".into()]);
+        let fallback = Fallback::new(CatalogIndex::build(&catalog).unwrap())
+            .with_examples(Some(index))
+            .with_example_share(0.6);
+        let t = ticket(
+            "N-1",
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite",
+        );
+        let best = fallback
+            .propose(&catalog, &t)
+            .expect("the neighbours agree");
+        assert_eq!(catalog.entry(best.service).id, "6.4");
+        assert!(best.score >= 0.6 && best.score <= 1.0, "{}", best.score);
+        assert_eq!(best.like[0].id, "E1");
+        assert_eq!(best.like[0].services, ["6.4", "6.5"]);
+        // The example itself is never its own neighbour: E1 tagged alone finds only E2.
+        let e1 = ticket(
+            "E1",
+            "Startseite verunstaltet",
+            "Die Startseite der Gemeinde zeigt Parolen",
+        );
+        let candidates = fallback.example_candidates(&catalog, &e1, 5);
+        assert!(candidates
+            .iter()
+            .all(|c| c.like.iter().all(|n| n.id != "E1")));
+        // A text like no example falls through to the catalog (or to nothing).
+        let other = ticket("N-2", "", "Bitte um Rückruf");
+        assert!(fallback.example_candidates(&catalog, &other, 5).is_empty());
     }
 
     #[test]

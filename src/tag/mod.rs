@@ -23,7 +23,7 @@ pub use explain::{
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
 
-use crate::catalog::{Catalog, EntryId};
+use crate::catalog::{Catalog, EntryId, Neighbour};
 use crate::error::{Error, Result};
 use crate::import::Ticket;
 use crate::rules::{List, Matcher, RuleId, Scratch};
@@ -54,6 +54,9 @@ pub struct Tagging {
     /// Per rule of `rules`, the zones its words were found in (bits of
     /// [`Zone`](crate::rules::Zone)); its weight counted times the best zone's factor.
     pub zones: Vec<u8>,
+    /// When the index proposed the service from labelled examples: the examples like the
+    /// ticket that voted for it, best first ("like ticket X (6.4)"). Empty otherwise.
+    pub like: Vec<Neighbour>,
 }
 
 impl Tagging {
@@ -197,12 +200,13 @@ impl Tagger {
                 source: TagSource::Rule,
                 rules: fired,
                 zones,
+                like: Vec::new(),
             };
         }
         match self
             .fallback
             .as_ref()
-            .and_then(|f| f.propose(&self.catalog, &ticket.texts))
+            .and_then(|f| f.propose(&self.catalog, ticket))
         {
             Some(best) => Tagging {
                 services: vec![ServiceTag {
@@ -213,12 +217,14 @@ impl Tagger {
                 source: TagSource::Index,
                 rules: fired,
                 zones,
+                like: best.like,
             },
             None => Tagging {
                 services: Vec::new(),
                 source: TagSource::None,
                 rules: fired,
                 zones,
+                like: Vec::new(),
             },
         }
     }

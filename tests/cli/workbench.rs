@@ -218,3 +218,95 @@ fn coverage_on_the_example_export_counts_every_rule() {
         }
     }
 }
+
+#[test]
+fn examples_written_from_labelled_tickets_tag_what_the_rules_miss_and_say_like_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("reviewed.csv");
+    let gold = dir.path().join("labels.csv");
+    let examples = dir.path().join("examples.csv");
+    // A team's own jargon no rule knows: "Zaunkönig" tickets are their phishing-button
+    // reports, "Klabautermann" their crisis cell.
+    std::fs::write(
+        &export,
+        "id,title,description\n\
+         R-1,Zaunkönig Meldung Buchhaltung,Zaunkönig aus der Buchhaltung weitergeleitet\n\
+         R-2,Zaunkönig Meldung Vertrieb,Zaunkönig Vertrieb weitergeleitet bitte ansehen\n\
+         R-3,Klabautermann tagt,Klabautermann morgen acht Uhr Lagebild vorbereiten\n\
+         R-4,Nicht gelabelt,Zaunkönig\n",
+    )
+    .unwrap();
+    std::fs::write(&gold, "id,services\nR-1,6.1\nR-2,6.1;6.2\nR-3,6.6\n").unwrap();
+    let out = tagger(&[
+        "examples",
+        export.to_str().unwrap(),
+        "--gold",
+        gold.to_str().unwrap(),
+        "-o",
+        examples.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 example(s) written"), "{stderr}");
+    assert!(
+        stderr.contains("1 ticket(s) without a gold label left out"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&examples).unwrap();
+    assert!(written.starts_with("id,services,title,text\n"), "{written}");
+    assert!(
+        written.contains("R-2,6.1;6.2,Zaunkönig Meldung Vertrieb,"),
+        "{written}"
+    );
+
+    // A new ticket in that jargon: no rule fires, its neighbours R-1 and R-2 agree on 6.1.
+    let new = dir.path().join("new.csv");
+    std::fs::write(
+        &new,
+        "id,title,description\nN-1,Zaunkönig Meldung Einkauf,Zaunkönig aus dem Einkauf bitte ansehen\n",
+    )
+    .unwrap();
+    let tagged = stdout_of(&[
+        "tag",
+        new.to_str().unwrap(),
+        "--no-embedded-examples",
+        "--examples",
+        examples.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let row = tagged.lines().nth(1).unwrap();
+    assert!(row.contains(",6.1,6.1,"), "{row}");
+    assert!(row.contains(",index,"), "{row}");
+    assert!(
+        row.contains("like:R-1") && row.contains("like:R-2"),
+        "{row}"
+    );
+    let explained = stdout_of(&[
+        "explain",
+        new.to_str().unwrap(),
+        "--id",
+        "N-1",
+        "--no-embedded-examples",
+        "--examples",
+        examples.to_str().unwrap(),
+    ]);
+    assert!(explained.contains("labelled examples"), "{explained}");
+    assert!(explained.contains("like R-"), "{explained}");
+
+    // A bad examples file is an error that names its line.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,services,title,text\nX,9.9,t,some words\n").unwrap();
+    let out = tagger(&[
+        "tag",
+        new.to_str().unwrap(),
+        "--examples",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.csv:2"), "{stderr}");
+}
