@@ -268,10 +268,10 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         };
         // The zone factor is shown only when it changes the weight.
         let factor = match r.zone {
-            Some(zone) if r.factor != 1.0 => {
-                format!(" x {} (found only in {} text)", num(r.factor), zone.name())
-            }
-            _ => String::new(),
+            Some(_) if r.factor == 1.0 => String::new(),
+            Some(Zone::Title) => format!(" x {} (found in the title)", num(r.factor)),
+            Some(zone) => format!(" x {} (found only in {} text)", num(r.factor), zone.name()),
+            None => String::new(),
         };
         writeln!(
             out,

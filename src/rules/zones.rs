@@ -64,9 +64,11 @@ impl Zone {
 pub struct ZoneFactors(pub [f64; 4]);
 
 impl Default for ZoneFactors {
-    /// Title and body 1.0, quoted history 0.5, signatures 0.
+    /// Title 2.0 (a word in the subject line says what the ticket is about: on the tuning
+    /// part of the many-hands set this alone took primary accuracy from 0.458 to 0.507), body
+    /// 1.0, quoted history 0.5, signatures 0.
     fn default() -> ZoneFactors {
-        ZoneFactors([1.0, 1.0, 0.5, 0.0])
+        ZoneFactors([2.0, 1.0, 0.5, 0.0])
     }
 }
 
@@ -486,6 +488,7 @@ mod tests {
         let f = ZoneFactors::default();
         assert_eq!(f.best(Zone::Quoted.bit() | Zone::Signature.bit()), 0.5);
         assert_eq!(f.best(Zone::Body.bit() | Zone::Quoted.bit()), 1.0);
+        assert_eq!(f.best(Zone::Body.bit() | Zone::Title.bit()), 2.0);
         assert_eq!(f.best(0), 0.0);
         assert_eq!(
             f.best_zone(Zone::Quoted.bit() | Zone::Title.bit()),
