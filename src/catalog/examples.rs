@@ -106,40 +106,86 @@ impl std::fmt::Debug for ExampleIndex {
     }
 }
 
-/// The keys of a text, in order: words (runs of letters and digits) folded to lower case
-/// without accents, cut to [`KEY_CHARS`] characters; words shorter than 3 characters and
-/// numbers left out.
+/// The keys of a text, in order: words (runs of letters, digits and marks) folded to lower
+/// case without accents, cut to [`KEY_CHARS`] characters; words shorter than 3 characters,
+/// numbers and common function words of the seven languages left out.
 pub fn keys(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut word = String::new();
-    let mut flush = |word: &mut String| {
-        let chars = word.chars().count();
-        if chars >= 3 && !word.chars().all(|c| c.is_ascii_digit()) {
-            out.push(word.chars().take(KEY_CHARS).collect());
+    for_each_key(text, |_, key| out.push(key.to_string()));
+    out
+}
+
+/// Function words of the languages tickets are written in (folded as keys are, three letters or
+/// more: shorter words are never keys). They say nothing about a ticket's work, but a ticket in
+/// German shares `der`, `und`, `mit` with every German example.
+const STOP_WORDS: [&str; 148] = [
+    // English
+    "the", "and", "for", "with", "from", "this", "that", "are", "was", "were", "has", "have", "not",
+    "but", "you", "your", "our", "all", "can", "will", "they", "their", "them", "been",
+    // German
+    "der", "die", "das", "den", "dem", "des", "und", "ein", "eine", "einer", "eines", "einem",
+    "einen", "mit", "von", "fur", "auf", "aus", "bei", "nicht", "ist", "sind", "wir", "sie", "ich",
+    "wie", "oder", "auch", "noch", "nach", "dass", "zum", "zur", "uns", "ihr", "ihre", "wird",
+    "werden", "wurde", "hat", "haben", // French
+    "les", "une", "pour", "avec", "dans", "sur", "par", "est", "qui", "que", "pas", "nous", "vous",
+    "sont", "ont", "aux", "ces", "cette", "mais", "plus", "leur", // Dutch
+    "het", "een", "van", "voor", "met", "niet", "zijn", "dat", "wat", "ook", "aan", "bij", "naar",
+    "wij", "ons", "onze", "hebben", "wordt", "werd", // Spanish
+    "del", "los", "las", "una", "por", "para", "con", "sin", "sus", "como", "pero", "mas", "este",
+    "esta", "nos", "han", "hay", "ser", // Italian
+    "della", "delle", "degli", "per", "non", "che", "sono", "alla", "dal", "dei", "gli", "nel",
+    "nella", "questo", "questa", // Polish
+    "nie", "jest", "oraz", "dla", "ale", "jak", "czy", "przez", "tak", "ten",
+];
+
+/// Every key of `text` with the word it comes from (as written), in order.
+pub fn words_and_keys(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for_each_key(text, |word, key| {
+        out.push((word.to_string(), key.to_string()))
+    });
+    out
+}
+
+/// Calls `f(word, key)` for every key of `text` (see [`keys`]).
+fn for_each_key(text: &str, mut f: impl FnMut(&str, &str)) {
+    let mut key = String::new();
+    let mut start: Option<usize> = None;
+    let mut flush = |key: &mut String, word: &str| {
+        if key.chars().count() >= 3
+            && !key.chars().all(|c| c.is_ascii_digit())
+            && !STOP_WORDS.contains(&key.as_str())
+        {
+            let end = key
+                .char_indices()
+                .nth(KEY_CHARS)
+                .map_or(key.len(), |(i, _)| i);
+            f(word, &key[..end]);
         }
-        word.clear();
+        key.clear();
     };
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                word.push(c.to_ascii_lowercase());
-            } else {
-                flush(&mut word);
+    for (i, c) in text.char_indices() {
+        if !(c.is_alphanumeric() || is_combining_mark(c)) {
+            if let Some(s) = start.take() {
+                flush(&mut key, &text[s..i]);
             }
             continue;
         }
-        // Accents go: `é` is `e` and a combining acute, and the mark is dropped.
-        let mut push = |d: char| {
-            if d.is_alphanumeric() {
-                word.extend(d.to_lowercase());
-            } else if !is_combining_mark(d) {
-                flush(&mut word);
-            }
-        };
-        decompose_compatible(c, &mut push);
+        start.get_or_insert(i);
+        if c.is_ascii() {
+            key.push(c.to_ascii_lowercase());
+        } else {
+            // Accents go: `é` is `e` and a combining acute, and the mark is dropped.
+            decompose_compatible(c, |d| {
+                if d.is_alphanumeric() {
+                    key.extend(d.to_lowercase());
+                }
+            });
+        }
     }
-    flush(&mut word);
-    out
+    if let Some(s) = start {
+        flush(&mut key, &text[s..]);
+    }
 }
 
 /// Whether [`keys`] would find any key in `text` (without making them).
@@ -456,6 +502,13 @@ mod tests {
             ["sicher", "phishi", "mail"]
         );
         assert_eq!(keys("Équipe réseau"), ["equipe", "reseau"]);
+        assert_eq!(
+            words_and_keys("Die neue Sicherheitslücke."),
+            [
+                ("neue".to_string(), "neue".to_string()),
+                ("Sicherheitslücke".to_string(), "sicher".to_string())
+            ]
+        );
         assert!(keys("12 34 a b").is_empty());
     }
 

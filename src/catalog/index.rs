@@ -4,7 +4,11 @@
 //! abbreviation included), `description`, `vocabulary`, `parents` (names of the entries above)
 //! and `children` (names and vocabulary of the entries below, so that a service also answers
 //! for what its functions cover). Text goes through an English analyzer: lower case, stop words
-//! removed, Snowball stemming.
+//! removed, Snowball stemming. The vocabulary is written in the languages CSIRTs work in, which
+//! an English stemmer does not fold, so the name and vocabulary of the entry and of the entries
+//! below are also indexed as multilingual *keys* (field `keys`: words without accents, cut to
+//! six characters, see [`keys`](super::keys)): `Sicherheitslücken` in a ticket meets
+//! `Sicherheitslücke` in the vocabulary.
 //!
 //! Queries are built from the analyzed words of the text, never parsed as query syntax: the
 //! same search serves a person's query and a ticket's attacker-written text, where `:`, `-`
@@ -20,9 +24,11 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    WhitespaceTokenizer,
 };
 use tantivy::{doc, Index, IndexReader, TantivyDocument, Term};
 
+use super::examples::{keys, words_and_keys};
 use super::load::{Catalog, EntryId, Kind};
 use crate::error::{Error, Location, Result};
 
@@ -31,13 +37,20 @@ const ANALYZER: &str = "en_stem";
 
 /// The text fields searched, with the boost each one's matches get. A word in the name or the
 /// vocabulary says more than one in a description, and much more than one in a parent's name.
-const FIELDS: [(&str, f32); 5] = [
+const FIELDS: [(&str, f32); 6] = [
     ("name", 2.5),
     ("vocabulary", 2.0),
     ("description", 1.0),
     ("children", 1.0),
     ("parents", 0.3),
+    ("keys", 1.5),
 ];
+
+/// The field of [`FIELDS`] that holds keys rather than stemmed English words.
+const KEYS: usize = 5;
+
+/// Name under which the keys field's tokenizer (split on spaces) is registered.
+const KEYS_TOKENIZER: &str = "keys";
 
 /// One result of a search.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -54,7 +67,7 @@ pub struct SearchHit {
 /// The words of a query found in one field of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldMatch {
-    /// `name`, `vocabulary`, `description`, `children` or `parents`.
+    /// `name`, `vocabulary`, `description`, `children`, `parents` or `keys`.
     pub field: &'static str,
     /// The query's words (as typed) whose stems occur in the field.
     pub words: Vec<String>,
@@ -66,12 +79,13 @@ pub struct CatalogIndex {
     analyzer: TextAnalyzer,
     entry_field: Field,
     fields: Vec<Field>,
-    /// Per entry, per searched field, the set of stems it holds (to say which words matched).
-    stems: Vec<[HashSet<String>; 5]>,
+    /// Per entry, per searched field, the set of stems (keys, for `keys`) it holds (to say
+    /// which words matched).
+    stems: Vec<[HashSet<String>; 6]>,
     /// Per searched field, every stem any entry holds there: a query asks only for these
     /// (a term no document holds scores nothing, and asking costs a term lookup and a BM25
     /// weight each; tickets have hundreds of words, most of them not in the catalog).
-    vocabulary: [HashSet<String>; 5],
+    vocabulary: [HashSet<String>; 6],
     build_time: Duration,
 }
 
@@ -109,28 +123,39 @@ impl CatalogIndex {
     pub fn build(catalog: &Catalog) -> Result<CatalogIndex> {
         let started = Instant::now();
         let mut schema = Schema::builder();
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
+        let text = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            )
+        };
         let entry_field = schema.add_u64_field("entry", STORED);
         let id_field = schema.add_text_field("id", STRING | STORED);
         let kind_field = schema.add_text_field("kind", STRING);
         let fields: Vec<Field> = FIELDS
             .iter()
-            .map(|(name, _)| schema.add_text_field(name, text.clone()))
+            .enumerate()
+            .map(|(i, (name, _))| {
+                let tokenizer = if i == KEYS { KEYS_TOKENIZER } else { ANALYZER };
+                schema.add_text_field(name, text(tokenizer))
+            })
             .collect();
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(ANALYZER, analyzer());
+        index.tokenizers().register(
+            KEYS_TOKENIZER,
+            TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+        );
         // One thread and the smallest arena tantivy accepts: 100 small documents.
         let mut writer = index
             .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
             .map_err(|e| index_error(catalog, e))?;
         let mut analyzer = analyzer();
-        let mut stems: Vec<[HashSet<String>; 5]> = Vec::with_capacity(catalog.entries().len());
+        let mut stems: Vec<[HashSet<String>; 6]> = Vec::with_capacity(catalog.entries().len());
         for id in catalog.ids() {
-            let texts = field_texts(catalog, id);
+            let mut texts = field_texts(catalog, id);
+            texts[KEYS] = keys(&texts[KEYS]).join(" ");
             let e = catalog.entry(id);
             let mut document = doc!(
                 entry_field => id.0 as u64,
@@ -143,11 +168,15 @@ impl CatalogIndex {
             writer
                 .add_document(document)
                 .map_err(|e| index_error(catalog, e))?;
-            stems.push(texts.map(|t| stems_of(&mut analyzer, &t).into_iter().collect()));
+            let mut sets: [HashSet<String>; 6] = texts
+                .each_ref()
+                .map(|t| stems_of(&mut analyzer, t).into_iter().collect());
+            sets[KEYS] = texts[KEYS].split(' ').map(str::to_string).collect();
+            stems.push(sets);
         }
         writer.commit().map_err(|e| index_error(catalog, e))?;
         let reader = index.reader().map_err(|e| index_error(catalog, e))?;
-        let mut vocabulary: [HashSet<String>; 5] = Default::default();
+        let mut vocabulary: [HashSet<String>; 6] = Default::default();
         for entry in &stems {
             for (all, set) in vocabulary.iter_mut().zip(entry) {
                 all.extend(set.iter().cloned());
@@ -193,17 +222,26 @@ impl CatalogIndex {
         catalog: &Catalog,
         explained: usize,
     ) -> Vec<SearchHit> {
-        let words = self.query_words(text);
-        if words.is_empty() || limit == 0 {
+        let words = [self.query_words(text), words_and_keys(text)];
+        if words[0].is_empty() && words[1].is_empty() || limit == 0 {
             return Vec::new();
         }
         // Sorted, so the score sums add up in the same order every run: a score on the
         // fallback threshold must not flip between runs.
-        let unique: BTreeSet<&str> = words.iter().map(|(_, stem)| stem.as_str()).collect();
+        let unique = words.each_ref().map(|w| {
+            w.iter()
+                .map(|(_, stem)| stem.as_str())
+                .collect::<BTreeSet<&str>>()
+        });
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for ((field, (_, boost)), vocabulary) in
-            self.fields.iter().zip(FIELDS).zip(&self.vocabulary)
+        for (i, ((field, (_, boost)), vocabulary)) in self
+            .fields
+            .iter()
+            .zip(FIELDS)
+            .zip(&self.vocabulary)
+            .enumerate()
         {
+            let unique = &unique[usize::from(i == KEYS)];
             for stem in unique.iter().filter(|s| vocabulary.contains(**s)) {
                 let term = TermQuery::new(
                     Term::from_field_text(*field, stem),
@@ -244,16 +282,22 @@ impl CatalogIndex {
         // Which words matched, for the hits explained only, from the first occurrence of each
         // catalog word: a long ticket's thousands of other words cannot match any entry. The
         // vocabulary is asked once per distinct stem, not once per word.
-        let mut seen = HashSet::new();
-        let catalog_words: Vec<&(String, String)> = match explained.min(hits.len()) {
-            0 => Vec::new(),
-            _ => words
-                .iter()
-                .filter(|(_, stem)| {
-                    seen.insert(stem.as_str()) && self.vocabulary.iter().any(|v| v.contains(stem))
-                })
-                .collect(),
+        let catalog_words = |list: usize, fields: &[HashSet<String>]| {
+            let mut seen = HashSet::new();
+            match explained.min(hits.len()) {
+                0 => Vec::new(),
+                _ => words[list]
+                    .iter()
+                    .filter(|(_, stem)| {
+                        seen.insert(stem.as_str()) && fields.iter().any(|v| v.contains(stem))
+                    })
+                    .collect::<Vec<&(String, String)>>(),
+            }
         };
+        let catalog_words = [
+            catalog_words(0, &self.vocabulary[..KEYS]),
+            catalog_words(1, &self.vocabulary[KEYS..]),
+        ];
         hits.into_iter()
             .enumerate()
             .map(|(i, (entry, score))| SearchHit {
@@ -283,14 +327,16 @@ impl CatalogIndex {
         out
     }
 
-    /// The words (first occurrences, one per stem) found in each field of `entry`.
-    fn matches(&self, entry: EntryId, words: &[&(String, String)]) -> Vec<FieldMatch> {
+    /// The words (first occurrences, one per stem) found in each field of `entry`; `words`
+    /// holds the stemmed words and the keyed words of the query.
+    fn matches(&self, entry: EntryId, words: &[Vec<&(String, String)>; 2]) -> Vec<FieldMatch> {
         let stems = &self.stems[entry.index()];
         FIELDS
             .iter()
             .zip(stems)
-            .filter_map(|((field, _), set)| {
-                let found: Vec<String> = words
+            .enumerate()
+            .filter_map(|(i, ((field, _), set))| {
+                let found: Vec<String> = words[usize::from(i == KEYS)]
                     .iter()
                     .filter(|(_, stem)| set.contains(stem))
                     .map(|(word, _)| word.to_lowercase())
@@ -313,8 +359,9 @@ fn stems_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// The text of each searched field of an entry, in the order of [`FIELDS`].
-fn field_texts(catalog: &Catalog, id: EntryId) -> [String; 5] {
+/// The text of each searched field of an entry, in the order of [`FIELDS`] (the keys field's
+/// before it is cut into keys: the name and vocabulary of the entry and the entries below).
+fn field_texts(catalog: &Catalog, id: EntryId) -> [String; 6] {
     let e = catalog.entry(id);
     let mut name = e.name.clone();
     for alias in e.aliases.iter().chain(e.abbr.iter()) {
@@ -342,12 +389,14 @@ fn field_texts(catalog: &Catalog, id: EntryId) -> [String; 5] {
         children.push_str(" | ");
         below.extend_from_slice(catalog.children(c));
     }
+    let keys = format!("{name} | {vocabulary} | {children}");
     [
         name,
         vocabulary,
         e.description.clone(),
         children,
         parents.join(" | "),
+        keys,
     ]
 }
 

@@ -114,7 +114,9 @@ fn read_text(text: &str) -> anyhow::Result<String> {
 }
 
 /// A ticket made of a text (field `text`) and an optional title (field `title`).
-fn text_ticket(title: Option<&str>, text: &str) -> Ticket {
+/// A ticket made of a text (and a title, when given), as `explain --text` and `rules test`
+/// read them.
+pub(super) fn text_ticket(title: Option<&str>, text: &str) -> Ticket {
     let mut texts = Vec::new();
     for (name, value, is_title) in [("title", title.unwrap_or(""), true), ("text", text, false)] {
         if !value.is_empty() {
@@ -365,31 +367,7 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
             p.bold("Index fallback"),
             num(f.threshold)
         )?;
-        if let Some(share) = f.example_share {
-            writeln!(
-                out,
-                "  labelled examples (share of the votes needed {}):",
-                num(share)
-            )?;
-            if f.examples.is_empty() {
-                writeln!(out, "    no example is like the text")?;
-            }
-            for c in &f.examples {
-                let like: Vec<String> = c
-                    .like
-                    .iter()
-                    .take(3)
-                    .map(|n| format!("{} ({})", n.id, n.services.join(";")))
-                    .collect();
-                writeln!(
-                    out,
-                    "    {}  {}  {}  {}",
-                    p.bold(&c.id),
-                    c.name,
-                    num(c.score),
-                    p.dim(&sanitize(&format!("like {}", like.join(", "))))
-                )?;
-            }
+        if f.example_share.is_some() {
             writeln!(
                 out,
                 "  the catalog (normalised score needed {}):",
@@ -417,6 +395,32 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
                     matched.join("; ")
                 )))
             )?;
+        }
+        if let Some(share) = f.example_share {
+            writeln!(
+                out,
+                "  then the labelled examples (share of the votes needed {}):",
+                num(share)
+            )?;
+            if f.examples.is_empty() {
+                writeln!(out, "    no example is like the text")?;
+            }
+            for c in &f.examples {
+                let like: Vec<String> = c
+                    .like
+                    .iter()
+                    .take(3)
+                    .map(|n| format!("{} ({})", n.id, n.services.join(";")))
+                    .collect();
+                writeln!(
+                    out,
+                    "    {}  {}  {}  {}",
+                    p.bold(&c.id),
+                    c.name,
+                    num(c.score),
+                    p.dim(&sanitize(&format!("like {}", like.join(", "))))
+                )?;
+            }
         }
     } else {
         writeln!(out, "\n{}: off (--no-fallback)", p.bold("Index fallback"))?;

@@ -5,7 +5,8 @@
 //!
 //! ```toml
 //! [[test]]
-//! text = "Ransomware on FS01, restored from backup"
+//! title = "Ransomware on FS01"  # optional: the ticket's title (words there count double)
+//! text = "Restored from backup"   # the ticket's text (optional when there is a title)
 //! services = ["6.4"]          # must all be tags (a function id counts as its service)
 //! primary = "6.4"             # optional: must be the primary service
 //! not = ["6.6"]               # optional: must not be tags
@@ -19,17 +20,16 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, EntryId};
-use csirt_tagger::import::{Status, TextField, Ticket};
 use csirt_tagger::rules::{List, Matcher, RuleId, RuleSetBuilder, Scratch};
 use csirt_tagger::tag::{Outcome, Tagger};
 use csirt_tagger::{Diagnostics, Location, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::explain::text_ticket;
 use super::rules_args::LimitArgs;
 use super::services::load_catalog;
 use super::GlobalArgs;
@@ -270,6 +270,8 @@ struct TestFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TestCase {
+    title: Option<String>,
+    #[serde(default)]
     text: String,
     #[serde(default)]
     services: Vec<String>,
@@ -318,7 +320,11 @@ fn test_file_cases(
             .map(|s| resolve(s))
             .collect::<Result<_, _>>()?;
         let primary = case.primary.as_deref().map(resolve).transpose()?;
-        let ticket = text_ticket(&case.text);
+        if case.text.trim().is_empty() && case.title.as_deref().is_none_or(|t| t.trim().is_empty())
+        {
+            anyhow::bail!("{at}: error: a test needs a `text` or a `title`");
+        }
+        let ticket = text_ticket(case.title.as_deref(), &case.text);
         let explanation = tagger.explain(&ticket);
         let tags: Vec<EntryId> = explanation
             .tagging
@@ -418,29 +424,4 @@ pub fn load_rules<'c>(
             .with_context(|| path.display().to_string())?;
     }
     Ok(builder)
-}
-
-/// A ticket whose only field is `text`, named `text` (not the title): the same reading as
-/// `explain --text`.
-pub fn text_ticket(text: &str) -> Ticket {
-    Ticket {
-        source: 0,
-        line: 0,
-        record: 1,
-        id: "<text>".into(),
-        title: String::new(),
-        texts: vec![TextField {
-            column: 0,
-            name: Arc::from("text"),
-            is_title: false,
-            text: text.to_string(),
-        }],
-        created: None,
-        resolved: None,
-        status: Status::Unknown,
-        time_spent: None,
-        priority: None,
-        queue: None,
-        raw: Vec::new(),
-    }
 }

@@ -5,6 +5,7 @@
 //! from there (cleaned where the flavour needs it). Locations (line, character column) are
 //! computed from the raw bytes only when there is something to report.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,8 +39,8 @@ pub struct Builder {
     pub headers: Vec<Arc<str>>,
     /// Which column is what.
     pub mapping: Mapping,
-    /// Per column: whether cells are `date;author;body` (Jira comments).
-    pub comment_columns: Vec<bool>,
+    /// Per column: how its cells wrap the text (Jira comments, OTRS article trees).
+    pub wrapping: Vec<Wrapping>,
     /// Whether to strip a ServiceNow formula guard.
     pub formula_guard: bool,
     /// How fields become text.
@@ -172,10 +173,10 @@ impl Builder {
             let Some(text) = cell(Some(col)) else {
                 continue;
             };
-            let text = if self.comment_columns[col] {
-                comment_body(text)
-            } else {
-                text
+            let text = match self.wrapping[col] {
+                Wrapping::None => Cow::Borrowed(text),
+                Wrapping::JiraComment => Cow::Borrowed(comment_body(text)),
+                Wrapping::ArticleTree => article_bodies(text),
             };
             if text.is_empty() {
                 continue;
@@ -184,7 +185,7 @@ impl Builder {
                 column: col,
                 name: self.headers[col].clone(),
                 is_title: Some(col) == m.title,
-                text: text.to_string(),
+                text: text.into_owned(),
             });
         }
         let id = cell(m.id);
@@ -302,6 +303,38 @@ fn offset_position(raw: &[u8], at: usize) -> (u64, u64) {
     (lines, col + 1)
 }
 
+/// How a column's cells wrap the ticket's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrapping {
+    /// The cell is text.
+    None,
+    /// `date;author;body` (Jira comments): the body is text.
+    JiraComment,
+    /// Articles, each under a `-->||type||from||created||<----` line (OTRS and Znuny's
+    /// ArticleTree): the bodies are text, the lines (the author and date) are not.
+    ArticleTree,
+}
+
+/// The articles' bodies of an OTRS ArticleTree cell, joined by blank lines: every
+/// `-->||type||from||created||<---` line left out. The cell itself when it has none.
+pub fn article_bodies(cell: &str) -> Cow<'_, str> {
+    if !cell.contains("-->||") {
+        return Cow::Borrowed(cell);
+    }
+    let mut out = String::with_capacity(cell.len());
+    for line in cell.split_inclusive('\n') {
+        let bare = line.trim();
+        if bare.starts_with("-->||") && bare.contains("||<--") {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    Cow::Owned(out.trim().to_string())
+}
+
 /// The body of a Jira comment cell `date;author;body`; the cell itself when it does not start
 /// with a date (a comment typed by hand in a spreadsheet).
 pub fn comment_body(cell: &str) -> &str {
@@ -337,6 +370,19 @@ mod tests {
         );
         assert_eq!(comment_body("not a date;x;y"), "not a date;x;y");
         assert_eq!(comment_body("plain comment"), "plain comment");
+    }
+
+    #[test]
+    fn article_trees_keep_the_bodies_and_drop_the_article_lines() {
+        let cell = "-->||email-external||Jens Müller <jm@stadt.example>||2026-11-22 15:04:05||<--------------\n\
+                    Bitte prüfen Sie den Anhang.\n\
+                    -->||note-internal||CERT Analyst||2026-11-22 16:00:00||<--------------\n\
+                    Anhang in der Sandbox: Emotet.";
+        assert_eq!(
+            article_bodies(cell),
+            "Bitte prüfen Sie den Anhang.\n\nAnhang in der Sandbox: Emotet."
+        );
+        assert_eq!(article_bodies("no articles here"), "no articles here");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use encoding_rs::UTF_8;
 
-use super::build::{Builder, Built};
+use super::build::{Builder, Built, Wrapping};
 use super::date::{self, DateKind, DateOrder, DateParser, Evidence};
 use super::decode::{self, lossy, FieldDecoder, Transcoder};
 use super::duration::guess_unit;
@@ -231,11 +231,17 @@ impl Reader {
             columns[col].duration = Some(DurationInfo { unit, reason });
         }
         let names: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
-        let comment_columns = headers
+        let wrapping = headers
             .iter()
             .map(|h| {
-                spec.comment_columns
-                    .contains(&flavour::normalize(h).as_str())
+                let name = flavour::normalize(h);
+                if spec.comment_columns.contains(&name.as_str()) {
+                    Wrapping::JiraComment
+                } else if spec.article_columns.contains(&name.as_str()) {
+                    Wrapping::ArticleTree
+                } else {
+                    Wrapping::None
+                }
             })
             .collect();
         let file_name = path.file_name().map_or_else(
@@ -247,7 +253,7 @@ impl Reader {
             path: path.clone(),
             id_prefix: format!("{file_name}#"),
             headers: names,
-            comment_columns,
+            wrapping,
             formula_guard: spec.formula_guard,
             decoder,
             dates,

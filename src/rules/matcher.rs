@@ -177,6 +177,12 @@ pub struct Scratch {
     regex_candidates: Vec<u32>,
     literal_found: Vec<bool>,
     literal_touched: Vec<u32>,
+    /// Every literal hit of the field: (literal, byte offset).
+    literal_hits: Vec<(u32, u32)>,
+    /// Starts of the lines a regex reads.
+    lines: Vec<u32>,
+    /// The shadow of one line (see `regex_filter`).
+    line_shadow: String,
     rule_seen: Vec<bool>,
     candidates: Vec<u32>,
     fired: Vec<RuleId>,
@@ -379,6 +385,9 @@ impl Matcher {
             regex_candidates,
             literal_found,
             literal_touched,
+            literal_hits,
+            lines,
+            line_shadow,
             ..
         } = s;
         // ASCII text is read as is (checks and keys fold its case); other text normalised.
@@ -434,10 +443,9 @@ impl Matcher {
                 }
             });
         }
-        // One pass of the literal automaton: compound words (`*lücke*`) are found here, on
-        // the spot; regexes are only proposed, and run below.
         // One pass of the literal automaton: compound words (`*lücke*`) are recorded on the
-        // spot; the regexes holding a literal found are proposed, to run below.
+        // spot; the regexes holding a literal found are proposed, to run below, and where each
+        // literal is is kept to find the lines they run on.
         if let Some(literals) = &self.literals {
             literals.for_each_match(src.as_bytes(), |literal, start, end| {
                 for &term in self.literal_inside.get(literal) {
@@ -448,6 +456,7 @@ impl Matcher {
                         record(term, start, end);
                     }
                 }
+                literal_hits.push((literal as u32, start as u32));
                 if literal_found[literal] {
                     return;
                 }
@@ -462,29 +471,63 @@ impl Matcher {
             });
         }
         if !self.regexes.is_empty() {
-            // Normalised text may be ASCII again (`ﬁ` is `fi`): the subject says.
-            let subject = Subject::new(src, shadow);
-            let mut run = |r: u32, known_match: bool| {
-                let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
-                if detail {
-                    regex.for_each_match(&subject, |start, end| record(term, start, end));
-                } else if known_match || regex.is_match(&subject) {
-                    record(term, 0, 0);
-                }
-            };
             if let Some(set) = &self.unfiltered {
-                set.for_each_match(&subject, |i, certain| {
-                    run(self.unfiltered_regexes[i], certain)
-                });
+                // A regex reads one line at a time, these ones every line.
+                let mut start = 0;
+                for line in src.split('\n') {
+                    // Normalised text may be ASCII again (`ﬁ` is `fi`): the subject says.
+                    let subject = Subject::new(line, shadow);
+                    set.for_each_match(&subject, |i, certain| {
+                        let r = self.unfiltered_regexes[i];
+                        let (regex, term) =
+                            (&self.regexes[r as usize], self.regex_terms[r as usize]);
+                        if detail {
+                            regex.for_each_match(&subject, |a, b| {
+                                record(term, start + a, start + b)
+                            });
+                        } else if certain || regex.is_match(&subject) {
+                            record(term, 0, 0);
+                        }
+                    });
+                    start += line.len() + 1;
+                }
             }
             regex_candidates.sort_unstable(); // hits in regex order, whatever the text
+            literal_hits.sort_unstable(); // by literal, then position
+            let bytes = src.as_bytes();
             for &r in regex_candidates.iter() {
                 let gates = &self.regex_gates[r as usize];
-                if gates
+                if !gates
                     .iter()
                     .all(|set| set.iter().any(|&l| literal_found[l as usize]))
                 {
-                    run(r, false);
+                    continue;
+                }
+                // Every match holds a literal of the first gate set, and a regex never matches
+                // across a line break: only the lines that hold one are read, not the field.
+                lines.clear();
+                for &l in gates[0].iter() {
+                    let from = literal_hits.partition_point(|h| h.0 < l);
+                    for &(_, at) in literal_hits[from..].iter().take_while(|h| h.0 == l) {
+                        let at = at as usize;
+                        lines
+                            .push(memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |p| p + 1) as u32);
+                    }
+                }
+                lines.sort_unstable();
+                lines.dedup();
+                let (regex, term) = (&self.regexes[r as usize], self.regex_terms[r as usize]);
+                for &start in lines.iter() {
+                    let start = start as usize;
+                    let end =
+                        memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
+                    let subject = Subject::new(&src[start..end], line_shadow);
+                    if detail {
+                        regex.for_each_match(&subject, |a, b| record(term, start + a, start + b));
+                    } else if regex.is_match(&subject) {
+                        record(term, 0, 0);
+                        break;
+                    }
                 }
             }
         }
@@ -496,6 +539,7 @@ impl Matcher {
             literal_found[l as usize] = false;
         }
         literal_touched.clear();
+        literal_hits.clear();
     }
 
     fn evaluate(&self, s: &mut Scratch) {

@@ -543,3 +543,40 @@ fn compound_words_work_in_none_and_all_lists_and_beside_regexes() {
         "Notfallübung: Sicherheitslücke CVE-2026-1234 im Szenario"
     ));
 }
+
+#[test]
+fn a_regex_reads_one_line_at_a_time_and_every_line_that_holds_its_word() {
+    let m = matcher(
+        r#"
+        [[rule]]
+        id = "gated"
+        service = "6.4"
+        regex = ['\bhost\s+isolated\b']
+        [[rule]]
+        id = "anchored"
+        service = "5.2"
+        regex = ['^fp\b']
+        [[rule]]
+        id = "ungated"
+        service = "6.3"
+        regex = ['\b[0-9a-f]{8}\s+[0-9a-f]{8}\b']
+        "#,
+    );
+    // Not across a line break, whether gated by a word or read on every line.
+    assert!(fired(&m, "the host\nisolated yesterday").is_empty());
+    assert!(fired(&m, "deadbeef\ncafebabe").is_empty());
+    // On any line that holds the word, not only the first.
+    assert_eq!(fired(&m, "host down\nlater: host isolated"), ["gated"]);
+    assert_eq!(fired(&m, "hash\ndeadbeef cafebabe"), ["ungated"]);
+    // `^` is the start of a line.
+    assert_eq!(
+        fired(&m, "Alert 4711\nFP - expected backup job"),
+        ["anchored"]
+    );
+    // Offsets of matches on later lines point into the whole text.
+    let mut scratch = Scratch::default();
+    let text = "host down\nlater: host isolated";
+    let found = m.find_in_text(text, &mut scratch, true);
+    let hits = found.rule_hits(found.fired()[0]);
+    assert_eq!(&text[hits[0].hit.start..hits[0].hit.end], "host isolated");
+}

@@ -121,7 +121,16 @@ pub(super) fn tokenize(
     tokens.clear();
     key.push(b' ');
     let bytes = src.as_bytes();
+    let mut last_end = 0usize;
     let mut push = |start: usize, end: usize| {
+        // A sentence end between two words stops phrases there: a blank between their keys.
+        if !tokens.is_empty() && sentence_end(&bytes[last_end..start]) {
+            let k = key.len();
+            if k < 2 || key[k - 2] != BLANK {
+                key.extend_from_slice(&[BLANK, b' ']);
+            }
+        }
+        last_end = end;
         let k0 = key.len();
         key.extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
         let k = key_len(&key[k0..]);
@@ -175,6 +184,18 @@ pub(super) fn tokenize(
     !tokens.is_empty()
 }
 
+/// Whether the separators between two words end a sentence: `.`, `!` or `?` before a space
+/// or a line break, or an empty line. `security.txt`, `v1.2` and `e-mail` do not.
+#[inline]
+fn sentence_end(separators: &[u8]) -> bool {
+    separators.len() >= 2
+        && separators.windows(2).any(|w| {
+            matches!(w[0], b'.' | b'!' | b'?') && w[1].is_ascii_whitespace()
+                || w[0] == b'\n' && w[1] == b'\n'
+        })
+        || separators.windows(3).any(|w| w == b"\n\r\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +222,35 @@ mod tests {
             " # scan # scan "
         );
         assert_eq!(keys(" -- ", patterns), " ");
+    }
+
+    #[test]
+    fn a_sentence_end_separates_the_keys_of_a_phrase() {
+        let patterns: &[&[u8]] = &[b" revers engineer "];
+        assert_eq!(keys("reverse engineering", patterns), " revers engineer ");
+        assert_eq!(keys("reverse-\nengineering", patterns), " revers engineer ");
+        assert_eq!(
+            keys("reverse. Engineering", patterns),
+            " revers # engineer "
+        );
+        assert_eq!(
+            keys("reverse!\nengineering", patterns),
+            " revers # engineer "
+        );
+        assert_eq!(
+            keys("reverse\n\nengineering", patterns),
+            " revers # engineer "
+        );
+        assert_eq!(
+            keys("reverse\r\n\r\nengineering", patterns),
+            " revers # engineer "
+        );
+        assert_eq!(keys("reverse.engineering", patterns), " revers engineer ");
+        // One blank for a sentence end next to rejected words.
+        assert_eq!(
+            keys("reverse. The engineering", patterns),
+            " revers # engineer "
+        );
     }
 
     #[test]

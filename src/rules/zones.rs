@@ -133,12 +133,14 @@ pub(crate) fn split(text: &str, out: &mut Vec<Span>) {
             let next = lines.peek().map_or("", |l| l.trim());
             if quote_header(content, next) {
                 state = Zone::Quoted;
-            } else if signature_start(content) {
+            } else if signature_start(line.trim_end_matches(['\n', '\r'])) {
                 state = Zone::Signature;
                 signature_left = SIGNATURE_LINES;
             }
         }
-        let zone = if state == Zone::Signature {
+        let zone = if content.starts_with('>') {
+            Zone::Quoted
+        } else if state == Zone::Signature {
             if signature_left == 0 {
                 state = Zone::Body;
                 Zone::Body
@@ -146,8 +148,6 @@ pub(crate) fn split(text: &str, out: &mut Vec<Span>) {
                 signature_left -= 1;
                 Zone::Signature
             }
-        } else if content.starts_with('>') {
-            Zone::Quoted
         } else {
             state
         };
@@ -354,11 +354,13 @@ const DISCLAIMER: [&str; 8] = [
     "intended recipient",
 ];
 
-/// Whether `line` (trimmed, not empty) starts a signature.
+/// Whether `line` (without its line end) starts a signature. Only the mail convention's
+/// `-- ` with its space counts: a bare `--` often separates work notes.
 fn signature_start(line: &str) -> bool {
-    if line == "--" || line == "-- " {
+    if line == "-- " {
         return true;
     }
+    let line = line.trim();
     if line.len() <= 40 {
         let lower = line.to_lowercase();
         let bare = lower.trim_end_matches([',', '.', '!', ' ']);
@@ -481,6 +483,19 @@ mod tests {
         }
         let z = zones(&notes);
         assert_eq!(z.last().unwrap().0, Zone::Body);
+    }
+
+    #[test]
+    fn quoted_lines_under_a_signature_are_quoted_and_a_bare_dash_line_is_no_signature() {
+        let text = "Thanks,\nAnn\n> I found an XSS in the portal\n";
+        assert_eq!(
+            zones(text)[1],
+            (Zone::Quoted, "> I found an XSS in the portal\n")
+        );
+        let notes = "10:02 host isolated\n--\n10:30 reimaged, closing\n";
+        assert_eq!(zones(notes), [(Zone::Body, notes)]);
+        let mail = "Please block it.\n-- \nAnn Example\n";
+        assert_eq!(zones(mail)[1].0, Zone::Signature);
     }
 
     #[test]

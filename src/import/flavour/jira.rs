@@ -72,6 +72,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     closed: &["won't do"],
     quoting: true,
     comment_columns: &["comment"],
+    article_columns: &[],
     formula_guard: false,
     windows_1252_default: false,
     // Jira instances set to US formats write `6/21/2025 16:14`.

@@ -155,6 +155,9 @@ pub(crate) struct FlavourSpec {
     pub quoting: bool,
     /// Columns whose cells are `date;author;body` (Jira comments): only the body is text.
     pub comment_columns: &'static [&'static str],
+    /// Columns whose cells join articles under `-->||type||from||created||<---` lines (OTRS
+    /// and Znuny's ArticleTree): only the articles' bodies are text.
+    pub article_columns: &'static [&'static str],
     /// Whether one leading `'` before `+ - = @` is a formula guard to strip (ServiceNow).
     pub formula_guard: bool,
     /// Whether windows-1252 is the documented default encoding (ServiceNow).

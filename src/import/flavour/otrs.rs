@@ -105,6 +105,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     ],
     quoting: true,
     comment_columns: &[],
+    article_columns: &["articletree"],
     formula_guard: false,
     windows_1252_default: false,
     slash_order: DateOrder::DayFirst,

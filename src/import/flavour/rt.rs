@@ -58,6 +58,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     closed: &["abandoned"],
     quoting: false,
     comment_columns: &[],
+    article_columns: &[],
     formula_guard: false,
     windows_1252_default: false,
     slash_order: DateOrder::MonthFirst,

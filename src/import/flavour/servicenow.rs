@@ -78,6 +78,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     closed: &["canceled", "cancelled"],
     quoting: true,
     comment_columns: &[],
+    article_columns: &[],
     formula_guard: true,
     windows_1252_default: true,
     slash_order: DateOrder::MonthFirst,

@@ -62,6 +62,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     ],
     quoting: true,
     comment_columns: &[],
+    article_columns: &[],
     formula_guard: false,
     windows_1252_default: false,
     slash_order: DateOrder::MonthFirst,
