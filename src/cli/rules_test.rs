@@ -210,12 +210,9 @@ pub fn explain_text(matcher: &Matcher, text: &str, scratch: &mut Scratch) -> Vec
                 .rule_hits(r)
                 .iter()
                 .map(|h| {
-                    let word = match h.list {
-                        List::Any => &rule.any[h.index].value,
-                        List::All => &rule.all[h.index].value,
-                        List::None => &rule.none[h.index].value,
-                        List::Regex => &rule.regex[h.index].value,
-                    };
+                    let word = rule
+                        .written(h.list, h.index)
+                        .map_or("", |w| w.value.as_str());
                     let text = text.get(h.hit.start..h.hit.end).unwrap_or("?");
                     format!("{}:{word}={text:?}", list_name(h.list))
                 })
@@ -231,6 +228,7 @@ fn list_name(list: List) -> &'static str {
         List::All => "all",
         List::None => "none",
         List::Regex => "regex",
+        List::Near => "near",
     }
 }
 

@@ -36,7 +36,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::import::Ticket;
 use crate::output::escape::neutralize_formula;
-use crate::rules::{List, Matcher};
+use crate::rules::Matcher;
 use crate::tag::{DetailedTagging, TagSource, Tagging};
 
 /// Names of the columns appended to the input's, in order.
@@ -238,13 +238,7 @@ impl Renderer<'_> {
             .filter_map(|m| {
                 let rule = self.matcher.rule(m.rule);
                 let field = ticket.texts.get(m.field)?;
-                let list = match m.list {
-                    List::Any => &rule.any,
-                    List::All => &rule.all,
-                    List::None => &rule.none,
-                    List::Regex => &rule.regex,
-                };
-                let word = list.get(m.index).map_or("", |w| w.value.as_str());
+                let word = rule.written(m.list, m.index).map_or("", |w| w.value.as_str());
                 Some(serde_json::json!({
                     "rule": rule.id, "word": word, "field": &*field.name, "column": field.column,
                     "start": m.start, "end": m.end, "text": field.text.get(m.start..m.end).unwrap_or(""),

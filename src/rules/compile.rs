@@ -56,6 +56,7 @@ struct Checked {
     any: Vec<Pattern>,
     all: Vec<Pattern>,
     none: Vec<Pattern>,
+    near: Vec<Vec<Pattern>>,
     scope: Scope,
 }
 
@@ -265,6 +266,7 @@ impl<'c> RuleSetBuilder<'c> {
         let any = parse("any", &rule.any);
         let all = parse("all", &rule.all);
         let none = parse("none", &rule.none);
+        let near: Vec<Vec<Pattern>> = rule.near.iter().map(|g| parse("near", g)).collect();
         let mut regex = Vec::with_capacity(rule.regex.len());
         for (r, compiled) in rule.regex.iter().zip(regexes) {
             match compiled {
@@ -319,6 +321,7 @@ impl<'c> RuleSetBuilder<'c> {
             any,
             all,
             none,
+            near,
             scope,
         });
         true
@@ -337,6 +340,8 @@ impl<'c> RuleSetBuilder<'c> {
         let mut regex_sources: Vec<String> = Vec::new();
         let mut regex_compiled: Vec<RuleRegex> = Vec::new();
         let mut term_rules: Vec<Vec<u32>> = Vec::new();
+        // Terms of `near` groups: their hits are kept with the sentence they are in.
+        let mut positional: std::collections::HashSet<u32> = std::collections::HashSet::new();
         let mut compiled = Vec::with_capacity(self.rules.len());
         let mut rules = Vec::with_capacity(self.rules.len());
         for (r, checked) in self.rules.into_iter().enumerate() {
@@ -373,6 +378,17 @@ impl<'c> RuleSetBuilder<'c> {
             let mut any: Vec<u32> = checked.any.iter().map(|p| word(p, true)).collect();
             let all: Vec<u32> = checked.all.iter().map(|p| word(p, true)).collect();
             let none: Vec<u32> = checked.none.iter().map(|p| word(p, false)).collect();
+            let near: Vec<Box<[u32]>> = checked
+                .near
+                .iter()
+                .map(|group| {
+                    let terms: Vec<u32> = group.iter().map(|p| word(p, true)).collect();
+                    terms.into_boxed_slice()
+                })
+                .collect();
+            for &t in near.iter().flatten() {
+                positional.insert(t);
+            }
             for (source, compiled) in checked
                 .rule
                 .regex
@@ -396,6 +412,7 @@ impl<'c> RuleSetBuilder<'c> {
                 any: any.into(),
                 all: all.into(),
                 none: none.into(),
+                near: near.into(),
                 scope: scope as u8,
             });
             rules.push(checked.rule);
@@ -443,6 +460,7 @@ impl<'c> RuleSetBuilder<'c> {
             .collect();
         needles.sort_by_key(|&(_, t)| t);
         let regexes = compile_regexes(&regex_sources, regex_compiled, &needles, &self.limits)?;
+        let terms_len = terms.len();
         let mut regex_term_ids = vec![0; regex_sources.len()];
         for (t, term) in terms.iter().enumerate() {
             if let Term::Regex(i) = term {
@@ -472,6 +490,9 @@ impl<'c> RuleSetBuilder<'c> {
             unfiltered: regexes.unfiltered,
             unfiltered_regexes: regexes.unfiltered_regexes,
             term_rules: Csr::from_lists(&term_rules),
+            positional: (0..terms_len)
+                .map(|t| positional.contains(&(t as u32)))
+                .collect(),
             scopes,
             thresholds,
             zone_factors: self.zone_factors,

@@ -41,6 +41,8 @@ pub struct Rule {
     pub none: Vec<Located<String>>,
     /// Regexes (Rust syntax) that count like words of `any`.
     pub regex: Vec<Located<String>>,
+    /// Groups of words of which one sentence must hold a word of every group.
+    pub near: Vec<Vec<Located<String>>>,
     /// Fields the rule reads, as written; empty means every text field.
     pub fields: Vec<Located<String>>,
     /// Added to the service's score when the rule fires.
@@ -53,6 +55,21 @@ pub struct Rule {
     pub note: Option<String>,
     /// Where the rule starts (its `[[rule]]` table).
     pub at: Location,
+}
+
+impl Rule {
+    /// The word, phrase or regex as written at `index` of `list` (for `near`, the words of
+    /// the groups counted in order, group after group).
+    pub fn written(&self, list: super::List, index: usize) -> Option<&Located<String>> {
+        use super::List;
+        match list {
+            List::Any => self.any.get(index),
+            List::All => self.all.get(index),
+            List::None => self.none.get(index),
+            List::Regex => self.regex.get(index),
+            List::Near => self.near.iter().flatten().nth(index),
+        }
+    }
 }
 
 /// What one file contributes besides rules: thresholds, in file order.
@@ -80,6 +97,7 @@ struct RawRule {
     none: Vec<Spanned<String>>,
     #[serde(default)]
     regex: Vec<Spanned<String>>,
+    near: Option<Spanned<Vec<Vec<Spanned<String>>>>>,
     #[serde(default)]
     fields: Vec<Spanned<String>>,
     weight: Option<Spanned<f64>>,
@@ -312,11 +330,24 @@ fn resolve(
     let service = catalog
         .service_of(target)
         .expect("a service or a function has a service");
-    if raw.any.is_empty() && raw.all.is_empty() && raw.regex.is_empty() {
+    let (near_at, near) = match raw.near {
+        Some(near) => (near.span().start, near.into_inner()),
+        None => (start, Vec::new()),
+    };
+    if raw.any.is_empty() && raw.all.is_empty() && raw.regex.is_empty() && near.is_empty() {
         error(
             Some(start),
-            format!("rule {id} has no `any`, `all` or `regex`: it could never fire"),
+            format!("rule {id} has no `any`, `all`, `near` or `regex`: it could never fire"),
             "give it words to look for",
+        );
+        return None;
+    }
+    if near.len() == 1 || near.len() > 8 || near.iter().any(Vec::is_empty) {
+        error(
+            Some(near_at),
+            format!("rule {id}: `near` needs two to eight groups, each with a word (at least two groups)"),
+            "near = [[\"ioc\", \"indicator\"], [\"false positive\", \"wrong\"]]: one sentence \
+             must hold a word of every group; one group is `any`",
         );
         return None;
     }
@@ -340,6 +371,7 @@ fn resolve(
         all: located(raw.all),
         none: located(raw.none),
         regex: located(raw.regex),
+        near: near.into_iter().map(located).collect(),
         fields: located(raw.fields),
         weight,
         examples: located(raw.examples),

@@ -104,6 +104,8 @@ pub(super) struct CompiledRule {
     pub any: Box<[u32]>,
     pub all: Box<[u32]>,
     pub none: Box<[u32]>,
+    /// `near` groups: one sentence must hold a term of each.
+    pub near: Box<[Box<[u32]>]>,
     pub scope: u8,
 }
 
@@ -132,6 +134,8 @@ pub struct Matcher {
     pub(super) unfiltered: Option<RuleRegexSet>,
     pub(super) unfiltered_regexes: Vec<u32>,
     pub(super) term_rules: Csr,
+    /// Per term, whether it is in a `near` group: its hits are kept with their sentence.
+    pub(super) positional: Vec<bool>,
     pub(super) scopes: Vec<Scope>,
     /// Per catalog entry: threshold, and where it was set (None: the default).
     pub(super) thresholds: Vec<(f64, Option<Location>)>,
@@ -181,6 +185,12 @@ pub struct Scratch {
     literal_hits: Vec<(u32, u32)>,
     /// Starts of the lines a regex reads.
     lines: Vec<u32>,
+    /// Byte offsets where the sentences of the text being scanned start (for `near`).
+    sentences: Vec<u32>,
+    /// Sentences of the ticket's earlier texts, so that sentence numbers are the ticket's.
+    sentence_base: u32,
+    /// Hits of `near` terms: (sentence, term, field), sorted before rules are evaluated.
+    near_hits: Vec<(u32, u32, u32)>,
     /// The shadow of one line (see `regex_filter`).
     line_shadow: String,
     rule_seen: Vec<bool>,
@@ -239,6 +249,12 @@ impl Matcher {
     /// The fingerprint of the catalog the rules were resolved against.
     pub fn catalog_fingerprint(&self) -> &str {
         &self.catalog_fingerprint
+    }
+
+    /// Whether some rule has `near` groups (then sentences are tracked).
+    #[inline]
+    fn has_positional(&self) -> bool {
+        !self.positional.is_empty() && self.positional.iter().any(|&p| p)
     }
 
     /// What the compiled rule set holds.
@@ -340,6 +356,8 @@ impl Matcher {
         }
         s.fired.clear();
         s.fired_zones.clear();
+        s.near_hits.clear();
+        s.sentence_base = 0;
         s.vetoed.clear();
         s.partial.clear();
         s.field_masks.clear();
@@ -388,10 +406,23 @@ impl Matcher {
             literal_hits,
             lines,
             line_shadow,
+            sentences,
+            sentence_base,
+            near_hits,
             ..
         } = s;
+        let positional = self.has_positional();
         // ASCII text is read as is (checks and keys fold its case); other text normalised.
         let src: &str = if ascii { text } else { norm };
+        let admitted = tokenize(
+            src,
+            ascii,
+            &self.key_filter,
+            key,
+            tokens,
+            positional.then_some(&mut *sentences),
+        );
+        let sentences: &[u32] = sentences;
         let mut record = |term: u32, start: usize, end: usize| {
             let m = &mut term_mask[term as usize];
             if *m == 0 {
@@ -399,6 +430,10 @@ impl Matcher {
             }
             *m |= mask;
             term_zones[term as usize] |= zone.bit();
+            if positional && self.positional[term as usize] {
+                let sentence = sentences.partition_point(|&s| s as usize <= start).max(1) - 1;
+                near_hits.push((*sentence_base + sentence as u32, term, field as u32));
+            }
             if detail {
                 let (start, end) = if ascii {
                     (start, end)
@@ -414,7 +449,6 @@ impl Matcher {
                 });
             }
         };
-        let admitted = tokenize(src, ascii, &self.key_filter, key, tokens);
         if let (Some(automaton), true) = (&self.automaton, admitted) {
             let bytes = src.as_bytes();
             automaton.for_each_match(key, |pattern, start, _| {
@@ -540,6 +574,9 @@ impl Matcher {
         }
         literal_touched.clear();
         literal_hits.clear();
+        if positional {
+            *sentence_base += sentences.len() as u32;
+        }
     }
 
     fn evaluate(&self, s: &mut Scratch) {
@@ -552,6 +589,7 @@ impl Matcher {
             }
         }
         s.candidates.sort_unstable(); // rule order, whatever the order of the text
+        s.near_hits.sort_unstable(); // by sentence
         for &r in &s.candidates {
             s.rule_seen[r as usize] = false;
             let rule = &self.compiled[r as usize];
@@ -559,7 +597,9 @@ impl Matcher {
             let has = |t: &u32| s.term_mask[*t as usize] & bit != 0;
             let any = rule.any.is_empty() || rule.any.iter().any(has);
             let all = rule.all.iter().all(has);
-            let list = match (any && all, rule.none.iter().any(has)) {
+            let near =
+                rule.near.is_empty() || near_met(&rule.near, bit, &s.near_hits, &s.field_masks);
+            let list = match (any && all && near, rule.none.iter().any(has)) {
                 (true, false) => {
                     // The zones of the words that made it fire (approximate when a term was
                     // also found in a field outside the rule's scope: zones are per term).
@@ -567,6 +607,7 @@ impl Matcher {
                         .any
                         .iter()
                         .chain(rule.all.iter())
+                        .chain(rule.near.iter().flatten())
                         .filter(|t| has(t))
                         .fold(0, |z, &t| z | s.term_zones[t as usize]);
                     s.fired_zones.push(zones);
@@ -579,6 +620,32 @@ impl Matcher {
         }
         s.candidates.clear();
     }
+}
+
+/// Whether one sentence holds a term of every `near` group, in a field of the rule's scope
+/// (`bit`). `hits` are (sentence, term, field), sorted by sentence.
+fn near_met(groups: &[Box<[u32]>], bit: u64, hits: &[(u32, u32, u32)], fields: &[u64]) -> bool {
+    let full = (1u32 << groups.len()) - 1;
+    let mut i = 0;
+    while i < hits.len() {
+        let sentence = hits[i].0;
+        let mut met = 0u32;
+        while i < hits.len() && hits[i].0 == sentence {
+            let (_, term, field) = hits[i];
+            if fields[field as usize] & bit != 0 {
+                for (g, group) in groups.iter().enumerate() {
+                    if group.contains(&term) {
+                        met |= 1 << g;
+                    }
+                }
+            }
+            i += 1;
+        }
+        if met == full {
+            return true;
+        }
+    }
+    false
 }
 
 /// The word of `src` around the literal found at `start..end`, as byte offsets; `None` when
@@ -613,6 +680,8 @@ pub enum List {
     None,
     /// `regex`.
     Regex,
+    /// `near` (the index counts the words of the groups in order, group after group).
+    Near,
 }
 
 /// A hit attributed to a rule: which word of which list, where.
@@ -664,7 +733,14 @@ impl Found<'_> {
         });
         let lists = lists
             .chain(c.all.iter().enumerate().map(|(i, &t)| (List::All, i, t)))
-            .chain(c.none.iter().enumerate().map(|(i, &t)| (List::None, i, t)));
+            .chain(c.none.iter().enumerate().map(|(i, &t)| (List::None, i, t)))
+            .chain(
+                c.near
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, &t)| (List::Near, i, t)),
+            );
         let mut out: Vec<RuleHit> = lists
             .flat_map(|(list, index, term)| {
                 self.scratch

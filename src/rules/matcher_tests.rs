@@ -580,3 +580,77 @@ fn a_regex_reads_one_line_at_a_time_and_every_line_that_holds_its_word() {
     let hits = found.rule_hits(found.fired()[0]);
     assert_eq!(&text[hits[0].hit.start..hits[0].hit.end], "host isolated");
 }
+
+#[test]
+fn near_needs_a_word_of_every_group_in_one_sentence() {
+    let m = matcher(
+        r#"
+        [[rule]]
+        id = "feedback"
+        service = "8.3"
+        near = [["indicator", "ioc*", "*blockliste*"], ["false positive", "wrong", "unser*"]]
+        "#,
+    );
+    assert_eq!(
+        fired(&m, "The indicator you shared is a false positive."),
+        ["feedback"]
+    );
+    assert_eq!(fired(&m, "Wrong: two IOCs of yesterday"), ["feedback"]);
+    assert_eq!(
+        fired(&m, "Eure Blockliste sperrt unseren Mailserver"),
+        ["feedback"]
+    );
+    // Not across a sentence end or a line break, and not with one group only.
+    assert!(fired(&m, "We shared the indicator. It was wrong to wait.").is_empty());
+    assert!(fired(
+        &m,
+        "indicator list attached\nwrong address on the cover page"
+    )
+    .is_empty());
+    assert!(fired(&m, "IOCs attached for the partners").is_empty());
+}
+
+#[test]
+fn near_adds_to_any_and_all_and_respects_fields_and_vetoes() {
+    let m = matcher(
+        r#"
+        [[rule]]
+        id = "r"
+        service = "6.4"
+        any = ["blocked"]
+        near = [["account"], ["disabled", "locked"]]
+        none = ["exercise"]
+        fields = ["Description"]
+        "#,
+    );
+    let ticket = |title: &str, body: &str| {
+        let mut scratch = Scratch::default();
+        let fields = [
+            field("Summary", true, title),
+            field("Description", false, body),
+        ];
+        let found = m.find(&fields, &mut scratch, false);
+        found.fired().len()
+    };
+    assert_eq!(ticket("x", "Sender blocked. The account was disabled."), 1);
+    // `any` missing: `near` does not stand in for it.
+    assert_eq!(ticket("x", "The account was disabled."), 0);
+    // The pair must be in a field the rule reads.
+    assert_eq!(ticket("account disabled", "Sender blocked."), 0);
+    assert_eq!(ticket("x", "Exercise: sender blocked, account locked."), 0);
+}
+
+#[test]
+fn near_needs_two_groups_with_words() {
+    let catalog = Catalog::default_embedded();
+    let mut diags = Diagnostics::default();
+    let mut rules = RuleSetBuilder::new(&catalog);
+    rules.add_str(
+        "[[rule]]\nid = \"a\"\nservice = \"6.4\"\nnear = [[\"x\"]]\n[[rule]]\nid = \"b\"\nservice = \"6.4\"\nnear = [[\"x\"], []]\n",
+        "t.toml".as_ref(),
+        &mut diags,
+    );
+    let messages: Vec<String> = diags.items().iter().map(|d| d.message.clone()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().all(|m| m.contains("at least two groups")));
+}

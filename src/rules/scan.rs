@@ -116,18 +116,32 @@ pub(super) fn tokenize(
     filter: &KeyFilter,
     key: &mut Vec<u8>,
     tokens: &mut Vec<Token>,
+    mut sentences: Option<&mut Vec<u32>>,
 ) -> bool {
     key.clear();
     tokens.clear();
+    if let Some(s) = sentences.as_deref_mut() {
+        s.clear();
+        s.push(0);
+    }
     key.push(b' ');
     let bytes = src.as_bytes();
     let mut last_end = 0usize;
     let mut push = |start: usize, end: usize| {
+        let separators = &bytes[last_end..start];
         // A sentence end between two words stops phrases there: a blank between their keys.
-        if !tokens.is_empty() && sentence_end(&bytes[last_end..start]) {
+        if !tokens.is_empty() && sentence_end(separators) {
             let k = key.len();
             if k < 2 || key[k - 2] != BLANK {
                 key.extend_from_slice(&[BLANK, b' ']);
+            }
+        }
+        // `near` reads sentences, which a line break also ends (a subject line, a list item).
+        if let Some(s) = sentences.as_deref_mut() {
+            if last_end > 0
+                && (sentence_end(separators) || memchr::memchr(b'\n', separators).is_some())
+            {
+                s.push(start as u32);
             }
         }
         last_end = end;
@@ -204,7 +218,7 @@ mod tests {
         let filter =
             KeyFilter::from_patterns(&patterns.iter().map(|p| p.to_vec()).collect::<Vec<_>>());
         let (mut key, mut tokens) = (Vec::new(), Vec::new());
-        tokenize(text, text.is_ascii(), &filter, &mut key, &mut tokens);
+        tokenize(text, text.is_ascii(), &filter, &mut key, &mut tokens, None);
         String::from_utf8(key).unwrap()
     }
 
@@ -254,11 +268,28 @@ mod tests {
     }
 
     #[test]
+    fn sentences_start_after_sentence_ends_and_line_breaks() {
+        let filter = KeyFilter::from_patterns(&[b" ab ".to_vec()]);
+        let (mut key, mut tokens, mut sentences) = (Vec::new(), Vec::new(), Vec::new());
+        let text = "ab cd. Ef v1.2 gh\nij, kl";
+        tokenize(
+            text,
+            true,
+            &filter,
+            &mut key,
+            &mut tokens,
+            Some(&mut sentences),
+        );
+        let starts: Vec<&str> = sentences.iter().map(|&s| &text[s as usize..]).collect();
+        assert_eq!(starts, [text, "Ef v1.2 gh\nij, kl", "ij, kl"]);
+    }
+
+    #[test]
     fn token_offsets_are_those_of_the_text() {
         let filter = KeyFilter::from_patterns(&[b" ab ".to_vec(), " cdé ".as_bytes().to_vec()]);
         let (mut key, mut tokens) = (Vec::new(), Vec::new());
         let text = "ab, zz cdé";
-        tokenize(text, false, &filter, &mut key, &mut tokens);
+        tokenize(text, false, &filter, &mut key, &mut tokens, None);
         let words: Vec<&str> = tokens
             .iter()
             .map(|t| &text[t.start as usize..t.end as usize])

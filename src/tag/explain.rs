@@ -314,16 +314,12 @@ fn explain_rule(
     let rule = matcher.rule(id);
     let hits = found.rule_hits(id);
     let explained = |h: &RuleHit| {
-        let list = match h.list {
-            List::Any => &rule.any,
-            List::All => &rule.all,
-            List::None => &rule.none,
-            List::Regex => &rule.regex,
-        };
         let field = &ticket.texts[h.hit.field];
         ExplainedMatch {
             list: h.list,
-            pattern: list[h.index].value.clone(),
+            pattern: rule
+                .written(h.list, h.index)
+                .map_or_else(String::new, |w| w.value.clone()),
             field: field.name.to_string(),
             start: h.hit.start,
             end: h.hit.end,
@@ -337,7 +333,7 @@ fn explain_rule(
     };
     let zones = hits
         .iter()
-        .filter(|h| matches!(h.list, List::Any | List::All | List::Regex))
+        .filter(|h| h.list != List::None)
         .fold(0u8, |z, h| z | h.hit.zone.bit());
     let factors = matcher.zone_factors();
     let found_in =
@@ -358,6 +354,21 @@ fn explain_rule(
             .map(|w| w.value.as_str())
             .collect();
         missing.push(format!("one of any: {}", words.join(", ")));
+    }
+    // `near`: the groups with no word at all, or, when every group has one somewhere, that
+    // no one sentence holds them all (a rule that fired met it).
+    let mut first = 0;
+    let mut every_group_found = true;
+    for (g, group) in rule.near.iter().enumerate() {
+        if !(first..first + group.len()).any(|i| found_in(List::Near, i)) {
+            let words: Vec<&str> = group.iter().map(|w| w.value.as_str()).collect();
+            missing.push(format!("near group {}: one of {}", g + 1, words.join(", ")));
+            every_group_found = false;
+        }
+        first += group.len();
+    }
+    if !rule.near.is_empty() && every_group_found && outcome == Outcome::Incomplete {
+        missing.push("near: no one sentence holds a word of every group".into());
     }
     ExplainedRule {
         id: rule.id.clone(),
