@@ -305,13 +305,18 @@ enum Form {
 ///   with Unicode ones there.
 /// - `exact`: the regex as written.
 ///
-/// `ascii` and `shadow` are compiled at once, within the size limit; `fast` and `exact` the
-/// first time a text that passed the shadow filter needs them.
+/// `ascii` is compiled at once, within the size limit (what `rules check` reports); `shadow`
+/// the first time a text that is not ASCII needs it (a rule set of a few hundred regexes spent
+/// half its start-up on shadows most runs never read; one over the limit filters nothing), and
+/// `fast` and `exact` the first time a text that passed the shadow filter needs them.
 #[derive(Clone, Debug)]
 pub(crate) struct RuleRegex {
     ascii: regex::Regex,
-    /// `None` when a literal is not text (`(?-u:\xE9)`): then `exact` reads all other text.
-    shadow: Option<regex::Regex>,
+    /// The pattern of `shadow`; `None` when a literal is not text (`(?-u:\xE9)`): then
+    /// `exact` reads all other text.
+    shadow_pattern: Option<Box<str>>,
+    /// `None` also when the shadow form is over the size limit.
+    shadow: OnceLock<Option<regex::Regex>>,
     /// The pattern of `fast`, when the regex has Unicode word boundaries, and of `exact`.
     fast_pattern: Option<Box<str>>,
     exact_pattern: Box<str>,
@@ -386,13 +391,10 @@ impl RuleRegex {
     /// Compiles `source` case-insensitively, each form within `size_limit` bytes.
     pub fn new(source: &str, size_limit: usize) -> Result<RuleRegex, regex::Error> {
         let forms = Forms::of(source, size_limit)?;
-        let shadow = match &forms.shadow {
-            Some(p) => Some(build(p, size_limit)?),
-            None => None,
-        };
         Ok(RuleRegex {
             ascii: build(&forms.ascii, size_limit)?,
-            shadow,
+            shadow_pattern: forms.shadow.map(String::into_boxed_str),
+            shadow: OnceLock::new(),
             fast_pattern: forms.fast.map(String::into_boxed_str),
             exact_pattern: forms.exact.into_boxed_str(),
             fast: OnceLock::new(),
@@ -419,9 +421,11 @@ impl RuleRegex {
     /// Whether the shadow filter lets `subject` through (see [`RuleRegex`]).
     #[inline]
     fn may_match(&self, subject: &Subject) -> bool {
-        self.shadow
-            .as_ref()
-            .is_none_or(|s| s.is_match(subject.shadow))
+        let shadow = self.shadow.get_or_init(|| {
+            let pattern = self.shadow_pattern.as_deref()?;
+            build(pattern, self.size_limit).ok()
+        });
+        shadow.as_ref().is_none_or(|s| s.is_match(subject.shadow))
     }
 
     /// Whether it matches `subject`.
@@ -649,7 +653,7 @@ mod tests {
         assert_eq!(TextKind::of("a – b ’c’ 5 €"), TextKind::Plain);
         assert_eq!(TextKind::of("café"), TextKind::Other);
         assert_eq!(TextKind::of("cafe"), TextKind::Ascii);
-        assert!(r.fast_pattern.is_some() && r.shadow.is_some());
+        assert!(r.fast_pattern.is_some() && r.shadow_pattern.is_some());
         assert!(RuleRegex::new(r"\p{Greek}+", 1 << 20)
             .unwrap()
             .fast_pattern
