@@ -192,7 +192,10 @@ fn covers(a: &Rule, b: &Rule) -> bool {
             .collect::<HashSet<_>>()
     };
     let has_any = |r: &Rule| !r.any.is_empty() || !r.regex.is_empty();
+    // `near` is a condition like `all`: `a` covers `b` only without one, or with the same.
+    let near = |r: &Rule| -> Vec<HashSet<String>> { r.near.iter().map(|g| keys(g)).collect() };
     a.target == b.target
+        && (a.near.is_empty() || near(a) == near(b))
         && fields(a) == fields(b)
         && has_any(a) == has_any(b)
         && keys(&a.any).is_superset(&keys(&b.any))

@@ -189,8 +189,9 @@ pub struct Scratch {
     sentences: Vec<u32>,
     /// Sentences of the ticket's earlier texts, so that sentence numbers are the ticket's.
     sentence_base: u32,
-    /// Hits of `near` terms: (sentence, term, field), sorted before rules are evaluated.
-    near_hits: Vec<(u32, u32, u32)>,
+    /// Hits of `near` terms: (sentence, term, field, zone bit), sorted before rules are
+    /// evaluated.
+    near_hits: Vec<(u32, u32, u32, u8)>,
     /// The shadow of one line (see `regex_filter`).
     line_shadow: String,
     rule_seen: Vec<bool>,
@@ -432,7 +433,12 @@ impl Matcher {
             term_zones[term as usize] |= zone.bit();
             if positional && self.positional[term as usize] {
                 let sentence = sentences.partition_point(|&s| s as usize <= start).max(1) - 1;
-                near_hits.push((*sentence_base + sentence as u32, term, field as u32));
+                near_hits.push((
+                    *sentence_base + sentence as u32,
+                    term,
+                    field as u32,
+                    zone.bit(),
+                ));
             }
             if detail {
                 let (start, end) = if ascii {
@@ -597,19 +603,24 @@ impl Matcher {
             let has = |t: &u32| s.term_mask[*t as usize] & bit != 0;
             let any = rule.any.is_empty() || rule.any.iter().any(has);
             let all = rule.all.iter().all(has);
-            let near =
-                rule.near.is_empty() || near_met(&rule.near, bit, &s.near_hits, &s.field_masks);
+            // The zones of the sentences that meet `near` (0 when none does).
+            let near_zones = if rule.near.is_empty() {
+                0
+            } else {
+                near_met(&rule.near, bit, &s.near_hits, &s.field_masks)
+            };
+            let near = rule.near.is_empty() || near_zones != 0;
             let list = match (any && all && near, rule.none.iter().any(has)) {
                 (true, false) => {
                     // The zones of the words that made it fire (approximate when a term was
-                    // also found in a field outside the rule's scope: zones are per term).
+                    // also found in a field outside the rule's scope: zones are per term);
+                    // for `near`, of the sentences that hold every group.
                     let zones = rule
                         .any
                         .iter()
                         .chain(rule.all.iter())
-                        .chain(rule.near.iter().flatten())
                         .filter(|t| has(t))
-                        .fold(0, |z, &t| z | s.term_zones[t as usize]);
+                        .fold(near_zones, |z, &t| z | s.term_zones[t as usize]);
                     s.fired_zones.push(zones);
                     &mut s.fired
                 }
@@ -622,16 +633,18 @@ impl Matcher {
     }
 }
 
-/// Whether one sentence holds a term of every `near` group, in a field of the rule's scope
-/// (`bit`). `hits` are (sentence, term, field), sorted by sentence.
-fn near_met(groups: &[Box<[u32]>], bit: u64, hits: &[(u32, u32, u32)], fields: &[u64]) -> bool {
+/// The zones (bits) of the sentences that hold a term of every `near` group in a field of the
+/// rule's scope (`bit`); 0 when no sentence does. `hits` are (sentence, term, field, zone bit),
+/// sorted by sentence.
+fn near_met(groups: &[Box<[u32]>], bit: u64, hits: &[(u32, u32, u32, u8)], fields: &[u64]) -> u8 {
     let full = (1u32 << groups.len()) - 1;
+    let mut zones = 0u8;
     let mut i = 0;
     while i < hits.len() {
-        let sentence = hits[i].0;
+        let (sentence, _, _, zone) = hits[i];
         let mut met = 0u32;
         while i < hits.len() && hits[i].0 == sentence {
-            let (_, term, field) = hits[i];
+            let (_, term, field, _) = hits[i];
             if fields[field as usize] & bit != 0 {
                 for (g, group) in groups.iter().enumerate() {
                     if group.contains(&term) {
@@ -642,10 +655,10 @@ fn near_met(groups: &[Box<[u32]>], bit: u64, hits: &[(u32, u32, u32)], fields: &
             i += 1;
         }
         if met == full {
-            return true;
+            zones |= zone;
         }
     }
-    false
+    zones
 }
 
 /// The word of `src` around the literal found at `start..end`, as byte offsets; `None` when

@@ -654,3 +654,30 @@ fn near_needs_two_groups_with_words() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages.iter().all(|m| m.contains("at least two groups")));
 }
+
+#[test]
+fn a_near_rule_counts_with_the_zone_of_the_sentence_that_holds_its_groups() {
+    let m = matcher(
+        r#"
+        [[rule]]
+        id = "r"
+        service = "8.3"
+        near = [["alpha"], ["beta"]]
+        "#,
+    );
+    let zones = |title: &str, body: &str| {
+        let mut scratch = Scratch::default();
+        let fields = [
+            field("Summary", true, title),
+            field("Description", false, body),
+        ];
+        let found = m.find(&fields, &mut scratch, false);
+        found.fired_zones().to_vec()
+    };
+    // "alpha" in the title does not make the body's sentence a title one.
+    assert_eq!(
+        zones("alpha report", "We saw alpha and beta here."),
+        [Zone::Body.bit()]
+    );
+    assert_eq!(zones("alpha and beta", "nothing"), [Zone::Title.bit()]);
+}

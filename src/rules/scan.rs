@@ -126,11 +126,17 @@ pub(super) fn tokenize(
     }
     key.push(b' ');
     let bytes = src.as_bytes();
-    let mut last_end = 0usize;
+    let (mut last_start, mut last_end) = (0usize, 0usize);
     let mut push = |start: usize, end: usize| {
         let separators = &bytes[last_end..start];
+        let next = if bytes[start].is_ascii() {
+            char::from(bytes[start])
+        } else {
+            src[start..].chars().next().unwrap_or(' ')
+        };
+        let ends = last_end > 0 && sentence_end(&bytes[last_start..last_end], separators, next);
         // A sentence end between two words stops phrases there: a blank between their keys.
-        if !tokens.is_empty() && sentence_end(separators) {
+        if !tokens.is_empty() && ends {
             let k = key.len();
             if k < 2 || key[k - 2] != BLANK {
                 key.extend_from_slice(&[BLANK, b' ']);
@@ -138,13 +144,11 @@ pub(super) fn tokenize(
         }
         // `near` reads sentences, which a line break also ends (a subject line, a list item).
         if let Some(s) = sentences.as_deref_mut() {
-            if last_end > 0
-                && (sentence_end(separators) || memchr::memchr(b'\n', separators).is_some())
-            {
+            if ends || last_end > 0 && memchr::memchr(b'\n', separators).is_some() {
                 s.push(start as u32);
             }
         }
-        last_end = end;
+        (last_start, last_end) = (start, end);
         let k0 = key.len();
         key.extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
         let k = key_len(&key[k0..]);
@@ -198,16 +202,33 @@ pub(super) fn tokenize(
     !tokens.is_empty()
 }
 
-/// Whether the separators between two words end a sentence: `.`, `!` or `?` before a space
-/// or a line break, or an empty line. `security.txt`, `v1.2` and `e-mail` do not.
+/// Whether the separators between two words end a sentence: `!` or `?` before a space or a
+/// line break, or an empty line; or `.` before a space or a line break, unless the word before
+/// is a number (`1. Halbjahr`, `3. Quartal`) or the next word starts in lower case or with a
+/// digit (`vs. last year`, `e.g. phishing`, `tydz. 3`). `security.txt`, `v1.2` and `e-mail`
+/// do not. `previous` is the word before, `next` the first character of the word after.
 #[inline]
-fn sentence_end(separators: &[u8]) -> bool {
-    separators.len() >= 2
-        && separators.windows(2).any(|w| {
-            matches!(w[0], b'.' | b'!' | b'?') && w[1].is_ascii_whitespace()
-                || w[0] == b'\n' && w[1] == b'\n'
-        })
-        || separators.windows(3).any(|w| w == b"\n\r\n")
+fn sentence_end(previous: &[u8], separators: &[u8], next: char) -> bool {
+    if separators.len() < 2 {
+        return false;
+    }
+    let mut period = false;
+    for w in separators.windows(2) {
+        if w[1].is_ascii_whitespace() {
+            match w[0] {
+                b'!' | b'?' => return true,
+                b'.' => period = true,
+                b'\n' if w[1] == b'\n' => return true,
+                _ => {}
+            }
+        }
+    }
+    if separators.windows(3).any(|w| w == b"\n\r\n") {
+        return true;
+    }
+    period
+        && !previous.iter().all(u8::is_ascii_digit)
+        && !(next.is_lowercase() || next.is_ascii_digit())
 }
 
 #[cfg(test)]
