@@ -70,6 +70,8 @@ pub struct RuleSetBuilder<'c> {
     thresholds: Vec<(EntryId, Located<f64>)>,
     /// Zone factors, as the files set them (the last setting of a zone wins).
     zone_factors: ZoneFactors,
+    /// The automaton patterns of every word and phrase checked, computed once.
+    expanded: HashMap<Pattern, Vec<Vec<u8>>>,
     over_limit: bool,
     /// Every file added, in order, with the fingerprint of its text.
     sources: Vec<RulesSource>,
@@ -110,6 +112,7 @@ impl<'c> RuleSetBuilder<'c> {
             ids: HashMap::new(),
             thresholds: Vec::new(),
             zone_factors: ZoneFactors::default(),
+            expanded: HashMap::new(),
             over_limit: false,
             sources: Vec::new(),
         }
@@ -244,15 +247,25 @@ impl<'c> RuleSetBuilder<'c> {
             );
         }
         let max = self.limits.max_patterns_per_word;
+        let expanded = &mut self.expanded;
         let mut parse = |list: &str, words: &[Located<String>]| -> Vec<Pattern> {
             let mut out = Vec::new();
             for w in words {
-                match Pattern::parse(&w.value).and_then(|p| match p.automaton_patterns(max) {
-                    Ok(_) => Ok(p),
-                    Err(n) => Err(format!(
-                        "expands to {n} automaton patterns (limit {max}); shorten the phrase"
-                    )),
-                }) {
+                let checked = Pattern::parse(&w.value).and_then(|p| {
+                    if expanded.contains_key(&p) {
+                        return Ok(p); // the same word in another rule: expanded once
+                    }
+                    match p.automaton_patterns(max) {
+                        Ok(keys) => {
+                            expanded.insert(p.clone(), keys);
+                            Ok(p)
+                        }
+                        Err(n) => Err(format!(
+                            "expands to {n} automaton patterns (limit {max}); shorten the phrase"
+                        )),
+                    }
+                });
+                match checked {
                     Ok(p) => out.push(p),
                     Err(msg) => error(
                         &w.at,
@@ -336,6 +349,8 @@ impl<'c> RuleSetBuilder<'c> {
         let mut scopes: Vec<Scope> = vec![Scope::ALL];
         let mut terms: Vec<Term> = Vec::new();
         let mut word_terms: HashMap<Pattern, u32> = HashMap::new();
+        // The forms of each distinct word, shared by every phrase holding it.
+        let mut forms_of = HashMap::new();
         let mut regex_ids: HashMap<String, u32> = HashMap::new();
         let mut regex_sources: Vec<String> = Vec::new();
         let mut regex_compiled: Vec<RuleRegex> = Vec::new();
@@ -362,7 +377,7 @@ impl<'c> RuleSetBuilder<'c> {
             let mut word = |p: &Pattern, candidate: bool| -> u32 {
                 let t = *word_terms.entry(p.clone()).or_insert_with(|| {
                     terms.push(match p.inside {
-                        Inside::No => Term::Words(p.checks().into()),
+                        Inside::No => Term::Words(p.checks_shared(&mut forms_of).into()),
                         inside => Term::Inside {
                             at_end: inside == Inside::End,
                         },
@@ -426,10 +441,9 @@ impl<'c> RuleSetBuilder<'c> {
         let mut by_term: Vec<(&Pattern, u32)> = word_terms.iter().map(|(p, &t)| (p, t)).collect();
         by_term.sort_by_key(|&(_, t)| t); // deterministic pattern numbering
         for (pattern, term) in by_term {
-            let keys = pattern
-                .automaton_patterns(usize::MAX)
-                .expect("checked against the limit when the rule was added");
-            for key in keys {
+            // Expanded when the rule was checked against the limit.
+            let keys = self.expanded.get(pattern).map_or(&[][..], Vec::as_slice);
+            for key in keys.iter().cloned() {
                 let id = *pattern_ids.entry(key.clone()).or_insert_with(|| {
                     patterns.push(key);
                     pattern_terms.push(Vec::new());

@@ -192,6 +192,8 @@ pub struct Scratch {
     /// Hits of `near` terms: (sentence, term, field, zone bit), sorted before rules are
     /// evaluated.
     near_hits: Vec<(u32, u32, u32, u8)>,
+    /// The same hits by term: (term, index in `near_hits`), sorted.
+    near_by_term: Vec<(u32, u32)>,
     /// The shadow of one line (see `regex_filter`).
     line_shadow: String,
     rule_seen: Vec<bool>,
@@ -595,7 +597,11 @@ impl Matcher {
             }
         }
         s.candidates.sort_unstable(); // rule order, whatever the order of the text
-        s.near_hits.sort_unstable(); // by sentence
+        s.near_hits.sort_unstable(); // by sentence, then term
+        s.near_by_term.clear();
+        s.near_by_term
+            .extend(s.near_hits.iter().enumerate().map(|(i, h)| (h.1, i as u32)));
+        s.near_by_term.sort_unstable();
         for &r in &s.candidates {
             s.rule_seen[r as usize] = false;
             let rule = &self.compiled[r as usize];
@@ -607,7 +613,13 @@ impl Matcher {
             let near_zones = if rule.near.is_empty() {
                 0
             } else {
-                near_met(&rule.near, bit, &s.near_hits, &s.field_masks)
+                near_met(
+                    &rule.near,
+                    bit,
+                    &s.near_hits,
+                    &s.near_by_term,
+                    &s.field_masks,
+                )
             };
             let near = rule.near.is_empty() || near_zones != 0;
             let list = match (any && all && near, rule.none.iter().any(has)) {
@@ -635,27 +647,35 @@ impl Matcher {
 
 /// The zones (bits) of the sentences that hold a term of every `near` group in a field of the
 /// rule's scope (`bit`); 0 when no sentence does. `hits` are (sentence, term, field, zone bit),
-/// sorted by sentence.
-fn near_met(groups: &[Box<[u32]>], bit: u64, hits: &[(u32, u32, u32, u8)], fields: &[u64]) -> u8 {
-    let full = (1u32 << groups.len()) - 1;
+/// sorted; `by_term` indexes them by term. Work grows with the hits of the rule's own words,
+/// not with every `near` hit of the ticket: the sentences of the first group's hits are the
+/// candidates, and each other group is looked up in them.
+fn near_met(
+    groups: &[Box<[u32]>],
+    bit: u64,
+    hits: &[(u32, u32, u32, u8)],
+    by_term: &[(u32, u32)],
+    fields: &[u64],
+) -> u8 {
+    let in_scope = |h: &(u32, u32, u32, u8)| fields[h.2 as usize] & bit != 0;
+    // Whether sentence `s` holds a term of `group` in scope.
+    let holds = |s: u32, group: &[u32]| {
+        group.iter().any(|&t| {
+            let from = hits.partition_point(|h| (h.0, h.1) < (s, t));
+            hits[from..]
+                .iter()
+                .take_while(|h| (h.0, h.1) == (s, t))
+                .any(in_scope)
+        })
+    };
     let mut zones = 0u8;
-    let mut i = 0;
-    while i < hits.len() {
-        let (sentence, _, _, zone) = hits[i];
-        let mut met = 0u32;
-        while i < hits.len() && hits[i].0 == sentence {
-            let (_, term, field, _) = hits[i];
-            if fields[field as usize] & bit != 0 {
-                for (g, group) in groups.iter().enumerate() {
-                    if group.contains(&term) {
-                        met |= 1 << g;
-                    }
-                }
+    for &t in groups[0].iter() {
+        let from = by_term.partition_point(|&(term, _)| term < t);
+        for &(_, i) in by_term[from..].iter().take_while(|&&(term, _)| term == t) {
+            let hit = &hits[i as usize];
+            if in_scope(hit) && groups[1..].iter().all(|g| holds(hit.0, g)) {
+                zones |= hit.3;
             }
-            i += 1;
-        }
-        if met == full {
-            zones |= zone;
         }
     }
     zones
