@@ -372,7 +372,7 @@ struct Forms {
 
 impl Forms {
     fn of(source: &str, size_limit: usize) -> Result<Forms, regex::Error> {
-        let hir = parse(source, size_limit)?;
+        let hir = without_captures(parse(source, size_limit)?);
         let mut found = false;
         let ascii = rewrite(hir.clone(), Form::Ascii, &mut found)
             .map(|h| h.to_string())
@@ -447,6 +447,28 @@ impl RuleRegex {
         regex
             .find_iter(subject.text)
             .for_each(|m| f(m.start(), m.end()));
+    }
+}
+
+/// `hir` with every capture group made a plain group. Rules read where a regex matches, never
+/// its groups; a capture group costs the regex engine's backtracking-free matcher two slots
+/// per NFA state, and the Unicode forms of the default rules' regexes have tens of thousands of
+/// states: with their `(a|b)` groups, one thread's caches of a few regexes took 15 MB.
+fn without_captures(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Capture(c) => without_captures(*c.sub),
+        HirKind::Repetition(mut r) => {
+            r.sub = Box::new(without_captures(*r.sub));
+            Hir::repetition(r)
+        }
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(without_captures).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.into_iter().map(without_captures).collect())
+        }
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Look(l) => Hir::look(l),
     }
 }
 
