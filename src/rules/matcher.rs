@@ -609,8 +609,13 @@ impl Matcher {
             let has = |t: &u32| s.term_mask[*t as usize] & bit != 0;
             let any = rule.any.is_empty() || rule.any.iter().any(has);
             let all = rule.all.iter().all(has);
-            // The zones of the sentences that meet `near` (0 when none does).
-            let near_zones = if rule.near.is_empty() {
+            // The zones of the sentences that meet `near` (0 when none does). The sentences
+            // are searched only when the rule can still fire and every group has a word
+            // somewhere in scope: most rules a `near` word touches lack another group.
+            let near_zones = if rule.near.is_empty()
+                || !(any && all)
+                || !rule.near.iter().all(|g| g.iter().any(has))
+            {
                 0
             } else {
                 near_met(

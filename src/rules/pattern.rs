@@ -42,10 +42,10 @@ pub(crate) enum Inside {
 pub(crate) enum WordCheck {
     /// Exactly this word.
     Exact(Box<str>),
-    /// One of these forms (the word and its inflections), joined by new lines: one
-    /// allocation per distinct word, shared by every phrase that holds it (a rule set of ten
-    /// thousand multilingual phrases had half a million forms as separate strings, 46 MiB).
-    Forms(Arc<str>),
+    /// One of these forms (the word and its inflections), one list per distinct word,
+    /// shared by every phrase that holds it (a rule set of ten thousand multilingual phrases
+    /// had half a million forms as separate lists, 46 MiB).
+    Forms(Arc<[Box<str>]>),
     /// Any word starting with this prefix.
     Prefix(Box<str>),
 }
@@ -57,9 +57,7 @@ impl WordCheck {
     pub fn accepts(&self, raw: &[u8]) -> bool {
         match self {
             WordCheck::Exact(w) => raw.eq_ignore_ascii_case(w.as_bytes()),
-            WordCheck::Forms(forms) => forms
-                .split('\n')
-                .any(|f| raw.eq_ignore_ascii_case(f.as_bytes())),
+            WordCheck::Forms(forms) => forms.iter().any(|f| raw.eq_ignore_ascii_case(f.as_bytes())),
             WordCheck::Prefix(p) => {
                 raw.len() >= p.len() && raw[..p.len()].eq_ignore_ascii_case(p.as_bytes())
             }
@@ -141,7 +139,7 @@ impl Pattern {
     }
 
     /// [`Pattern::checks`], the forms of each word shared through `forms_of` (word -> forms).
-    pub fn checks_shared(&self, forms_of: &mut HashMap<String, Arc<str>>) -> Vec<WordCheck> {
+    pub fn checks_shared(&self, forms_of: &mut HashMap<String, Arc<[Box<str>]>>) -> Vec<WordCheck> {
         let n = self.words.len();
         self.words
             .iter()
@@ -154,7 +152,7 @@ impl Pattern {
                 } else {
                     let shared = forms_of
                         .entry(w.clone())
-                        .or_insert_with(|| forms(w).join("\n").into());
+                        .or_insert_with(|| forms(w).into_iter().map(Into::into).collect());
                     WordCheck::Forms(shared.clone())
                 }
             })
