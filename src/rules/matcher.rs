@@ -627,7 +627,13 @@ impl Matcher {
                 )
             };
             let near = rule.near.is_empty() || near_zones != 0;
-            let list = match (any && all && near, rule.none.iter().any(has)) {
+            // A veto counts where words count: a `none` word seen only in a zone that weighs
+            // nothing (a signature, a disclaimer) vetoes nothing, as it would add nothing.
+            let vetoed = rule
+                .none
+                .iter()
+                .any(|t| has(t) && self.zone_factors.best(s.term_zones[*t as usize]) > 0.0);
+            let list = match (any && all && near, vetoed) {
                 (true, false) => {
                     // The zones of the words that made it fire (approximate when a term was
                     // also found in a field outside the rule's scope: zones are per term);

@@ -331,10 +331,20 @@ fn explain_rule(
             zone: h.hit.zone,
         }
     };
-    let zones = hits
+    // A rule that fired counts with the zones the scorer used (for `near`, those of the
+    // sentences that hold every group, not of every hit); the others show where they were seen.
+    let seen = hits
         .iter()
         .filter(|h| h.list != List::None)
         .fold(0u8, |z, h| z | h.hit.zone.bit());
+    let zones = match outcome {
+        Outcome::Fired => found
+            .fired()
+            .iter()
+            .position(|&r| r == id)
+            .map_or(seen, |i| found.fired_zones()[i]),
+        _ => seen,
+    };
     let factors = matcher.zone_factors();
     let found_in =
         |list: List, index: usize| hits.iter().any(|h| h.list == list && h.index == index);
@@ -421,6 +431,22 @@ mod tests {
             .any(|m| m.text == "reverse-engineering"));
         assert!(e.rules.iter().any(|r| r.id == "cve"));
         assert_eq!(e.tags.first().map(|t| t.id.as_str()), Some("6.3"));
+    }
+
+    #[test]
+    fn a_near_rule_is_explained_with_the_zone_it_was_scored_with() {
+        // `alpha` is also in the title, but the sentence that holds both groups is the
+        // body's: the rule counts once, and explain must say so, not "found in the title".
+        let t = ticket("T-3", "alpha report", "We saw alpha and beta here.");
+        let e = tagger().explain(&t);
+        let near = e.rules.iter().find(|r| r.id == "near-ab").unwrap();
+        assert_eq!(near.factor, 1.0);
+        assert!(near.matches.iter().any(|m| m.field == "Summary"));
+        let score = e.services.iter().find(|s| s.id == "8.3").unwrap().score;
+        assert_eq!(score, near.weight * near.factor);
+        let in_title = tagger().explain(&ticket("T-4", "alpha and beta", "nothing"));
+        let near = in_title.rules.iter().find(|r| r.id == "near-ab").unwrap();
+        assert_eq!(near.factor, 2.0);
     }
 
     #[test]

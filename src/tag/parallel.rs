@@ -87,6 +87,10 @@ pub(crate) mod tests {
         id = "cve"
         service = "7.3"
         regex = ['\bcve-\d{4}-\d{4,}\b']
+        [[rule]]
+        id = "near-ab"
+        service = "8.3"
+        near = [["alpha"], ["beta"]]
     "#;
 
     fn matcher(catalog: &Catalog) -> crate::rules::Matcher {

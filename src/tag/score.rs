@@ -255,6 +255,25 @@ mod zone_tests {
     }
 
     #[test]
+    fn a_veto_word_in_a_disclaimer_vetoes_nothing() {
+        let rules = r#"
+            [[rule]]
+            id = "report"
+            service = "6.1"
+            any = ["please check this mail"]
+            none = ["received this message in error"]
+        "#;
+        let disclaimer = "This e-mail is confidential and meant for the intended recipient \
+                          only; if you received this message in error, please notify the sender.";
+        // The veto is in the disclaimer, which weighs nothing: the rule fires.
+        let mail = format!("Please check this mail, it looks odd.\n\n{disclaimer}\n");
+        assert_eq!(tags(rules, &mail), [("6.1".into(), 1.0)]);
+        // The same words in the ticket's own text veto it.
+        let own = "Please check this mail: I received this message in error.";
+        assert_eq!(tags(rules, own), []);
+    }
+
+    #[test]
     fn a_rules_file_sets_the_zone_factors() {
         let rules = format!("[zones]\nquoted = 1.0\nsignature = 0.25\n{RULES}");
         let mail = "FYI below.\n\nFrom: it@corp.example\nSent: Monday\nreset your password\n";
