@@ -36,7 +36,9 @@ pub struct TagArgs {
     /// Ticket exports (CSV or TSV); `-` reads stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Where to write the tagged tickets (`.jsonl` for JSON lines) [default: stdout, CSV].
+    /// Where to write the tagged tickets: `.csv`, `.tsv`, `.txt` or no extension for CSV,
+    /// `.jsonl` for JSON lines; other names need --output-format; never one of the inputs
+    /// [default: stdout, CSV].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format, when the file name does not say it.
@@ -82,16 +84,51 @@ struct Tally {
     primaries: HashMap<EntryId, u64>,
 }
 
+/// Fails when an output names one of the inputs (the same file by any path, links included):
+/// `tag mine.tsv -o mine.tsv` would replace the export with its tagging before reading it.
+fn refuse_writing_over_inputs(
+    inputs: &[PathBuf],
+    outputs: &[(&str, Option<&std::path::Path>)],
+) -> anyhow::Result<()> {
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false, // an output that does not exist yet is no input
+    };
+    for (option, output) in outputs {
+        let Some(output) = output else { continue };
+        if let Some(input) = inputs
+            .iter()
+            .find(|i| i.as_os_str() != "-" && same(i, output))
+        {
+            anyhow::bail!(
+                "{option} {} is the input {}: refusing to write over the export being read \
+                 (write the tagged tickets to another file)",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `tag`.
 pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let options = args.import.to_options()?;
+    // Before any file is created: a mistyped `-o` must not empty the export being read.
+    let outputs = [
+        ("-o", args.output.as_deref()),
+        ("--report", args.report.as_deref()),
+        ("--rejects", args.import.rejects.as_deref()),
+    ];
+    refuse_writing_over_inputs(&args.inputs, &outputs)?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let format = match (args.output_format, &args.output) {
         (Some(OutputFormat::Csv), _) => TaggedFormat::Csv,
         (Some(OutputFormat::Jsonl), _) => TaggedFormat::Jsonl,
-        (None, Some(path)) => TaggedFormat::from_path(path),
+        (None, Some(path)) => TaggedFormat::from_path(path).map_err(anyhow::Error::msg)?,
         (None, None) => TaggedFormat::Csv,
     };
     let pool = thread_pool(args.threads)?;

@@ -65,12 +65,28 @@ pub enum TaggedFormat {
 
 impl TaggedFormat {
     /// `.jsonl` / `.ndjson` -> JSONL; anything else CSV.
-    pub fn from_path(path: &std::path::Path) -> TaggedFormat {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson") => {
-                TaggedFormat::Jsonl
-            }
-            _ => TaggedFormat::Csv,
+    ///
+    /// `.jsonl` and `.ndjson` are JSON lines; `.csv`, `.tsv`, `.txt` and a name without an
+    /// extension (`/dev/null`) are CSV. Any other extension is refused with what to do: a
+    /// user who asked for `out.json` or `out.xlsx` and got CSV would find out too late.
+    pub fn from_path(path: &std::path::Path) -> Result<TaggedFormat, String> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let is = |name: &str| ext.eq_ignore_ascii_case(name);
+        if is("jsonl") || is("ndjson") {
+            Ok(TaggedFormat::Jsonl)
+        } else if ext.is_empty() || is("csv") || is("tsv") || is("txt") {
+            Ok(TaggedFormat::Csv)
+        } else {
+            let hint = if is("json") {
+                "tagged tickets are written as JSON lines, one ticket a line: name the file .jsonl"
+            } else {
+                "tagged tickets are written as CSV (.csv, .tsv, .txt) or JSON lines (.jsonl); \
+                 for another name, say which with --output-format csv|jsonl"
+            };
+            Err(format!(
+                "{}: cannot tell the output format from `.{ext}`: {hint}",
+                path.display()
+            ))
         }
     }
 }

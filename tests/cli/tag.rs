@@ -321,6 +321,70 @@ fn an_unwritable_output_fails_before_any_work() {
 }
 
 #[test]
+fn an_output_name_that_says_no_known_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, says) in [
+        ("out.json", "name the file .jsonl"),
+        ("out.xlsx", "--output-format csv|jsonl"),
+    ] {
+        let path = dir.path().join(name);
+        let out = tagger(&[
+            "tag",
+            "fixtures/exports/jira/all-fields.csv",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(!path.exists(), "{name} was written");
+    }
+    // Said explicitly, any name goes; CSV and JSON lines by their usual names.
+    let named = dir.path().join("out.data");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        named.to_str().unwrap(),
+        "--output-format",
+        "jsonl",
+    ]);
+    assert!(out.status.success());
+    let first = std::fs::read_to_string(&named).unwrap();
+    assert!(first.starts_with('{'), "{first:.80}");
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("mine.csv");
+    let original = std::fs::read("fixtures/exports/jira/all-fields.csv").unwrap();
+    std::fs::write(&export, &original).unwrap();
+    let file = export.to_str().unwrap();
+    // The same file by its name, by another path to it, as the report or the rejects.
+    let other_path = format!("{}/../{}/mine.csv", file.rsplit_once('/').unwrap().0, {
+        dir.path().file_name().unwrap().to_str().unwrap()
+    });
+    for args in [
+        vec!["-o", file],
+        vec!["-o", other_path.as_str()],
+        vec!["--report", file],
+        vec!["--rejects", file],
+    ] {
+        let mut all = vec!["tag", file];
+        all.extend(&args);
+        let out = tagger(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("refusing to write over the export"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read(&export).unwrap(), original, "{args:?}");
+    }
+}
+
+#[test]
 fn every_corpus_file_is_tagged_and_counts_add_up() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !corpus.is_dir() {
