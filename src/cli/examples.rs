@@ -50,6 +50,13 @@ pub struct ExamplesArgs {
 /// Runs `examples`.
 pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> {
     let options = args.import.to_options()?;
+    super::outputs::refuse_writing_over_inputs(
+        &args.inputs,
+        &[
+            ("-o", Some(args.output.as_path())),
+            ("--rejects", args.import.rejects.as_deref()),
+        ],
+    )?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let catalog = load_catalog(global)?;
     let text = std::fs::read_to_string(&args.gold)
@@ -60,12 +67,6 @@ pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> 
         if d.severity == Severity::Error || !global.quiet {
             eprintln!("{d}");
         }
-    }
-    if args.inputs.iter().any(|p| p == &args.output) {
-        anyhow::bail!(
-            "-o {} is one of the inputs: write the examples elsewhere",
-            args.output.display()
-        );
     }
     let mut file = AtomicFile::create(&args.output)?;
     let mut out = csv::Writer::from_writer(&mut file);

@@ -8,6 +8,7 @@ mod explain;
 mod import_args;
 mod inspect;
 mod interrupt;
+mod outputs;
 mod pipeline;
 mod report;
 mod rules;

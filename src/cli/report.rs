@@ -274,6 +274,7 @@ fn catalog_for(global: &GlobalArgs, workload: &Workload, origin: &Path) -> anyho
 
 /// Runs `report`.
 pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    super::outputs::refuse_writing_over_inputs(&args.inputs, &[("-o", args.output.as_deref())])?;
     let options = report_options(args.format, args.output.as_deref(), &args.stats, args.raw)?;
     if !args.merge {
         return report_exports(global, &args, &options);

@@ -84,34 +84,6 @@ struct Tally {
     primaries: HashMap<EntryId, u64>,
 }
 
-/// Fails when an output names one of the inputs (the same file by any path, links included):
-/// `tag mine.tsv -o mine.tsv` would replace the export with its tagging before reading it.
-fn refuse_writing_over_inputs(
-    inputs: &[PathBuf],
-    outputs: &[(&str, Option<&std::path::Path>)],
-) -> anyhow::Result<()> {
-    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
-    {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false, // an output that does not exist yet is no input
-    };
-    for (option, output) in outputs {
-        let Some(output) = output else { continue };
-        if let Some(input) = inputs
-            .iter()
-            .find(|i| i.as_os_str() != "-" && same(i, output))
-        {
-            anyhow::bail!(
-                "{option} {} is the input {}: refusing to write over the export being read \
-                 (write the tagged tickets to another file)",
-                output.display(),
-                input.display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Runs `tag`.
 pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -122,7 +94,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         ("--report", args.report.as_deref()),
         ("--rejects", args.import.rejects.as_deref()),
     ];
-    refuse_writing_over_inputs(&args.inputs, &outputs)?;
+    super::outputs::refuse_writing_over_inputs(&args.inputs, &outputs)?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let format = match (args.output_format, &args.output) {

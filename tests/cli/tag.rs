@@ -377,7 +377,7 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("refusing to write over the export"),
+            stderr.contains("refusing to write over a file being read"),
             "{stderr}"
         );
         assert_eq!(std::fs::read(&export).unwrap(), original, "{args:?}");
