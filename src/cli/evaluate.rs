@@ -155,6 +155,28 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         .map(|(run, name)| run.finish(name, args.worst))
         .collect();
     let report = &scored[0].report;
+    if report.scored == 0 {
+        // Zeros would read as a score: say what did not meet instead.
+        let shown: Vec<&str> = report
+            .missing_from_input
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        anyhow::bail!(
+            "no ticket of the input has a gold label in {}: {} ticket(s) read, none of the gold \
+             ids ({}{}) found among them. Are they the same exports, with ids written as the \
+             ticket system shows them?",
+            args.gold.display(),
+            report.without_gold,
+            shown.join(", "),
+            if report.missing_from_input.len() > 3 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
     if !global.quiet {
         if report.without_gold > 0 {
             eprintln!(

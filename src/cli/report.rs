@@ -310,6 +310,31 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `report INPUT...`: tags the exports (or takes the tags of CSVs written by `tag`) and counts.
+/// Fails on an input that is a JSON report (written by `report --format json`) rather than an
+/// export: read as an export, each of its lines was a rejected row and the report counted
+/// nothing; what was meant is `--merge`.
+fn refuse_json_reports(inputs: &[PathBuf]) -> anyhow::Result<()> {
+    use std::io::Read;
+    for path in inputs.iter().filter(|p| p.as_os_str() != "-") {
+        let mut head = [0u8; 512];
+        let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
+            Ok(n) => n,
+            Err(_) => continue, // the reader reports it, with the path
+        };
+        let head = String::from_utf8_lossy(&head[..n]);
+        let text = head.trim_start_matches('\u{feff}').trim_start();
+        if text.starts_with('{') && text.contains("\"schema\"") {
+            bail!(
+                "{} is a JSON report, not a ticket export: to combine reports, use \
+                 `csirt-tagger report --merge {} ...`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn report_exports(
     global: &GlobalArgs,
     args: &ReportArgs,
@@ -317,6 +342,7 @@ fn report_exports(
 ) -> anyhow::Result<ExitCode> {
     let workload_options = args.stats.workload_options()?;
     let import = args.import.to_options()?;
+    refuse_json_reports(&args.inputs)?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
     let pool = thread_pool(args.threads)?;

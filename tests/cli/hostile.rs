@@ -300,9 +300,11 @@ fn ten_thousand_columns_pass_through_and_are_mapped_by_option() {
     assert_eq!(header.len(), 10_005);
     assert_eq!(rows[0][9_999], "v9999");
     assert_eq!(rows[0][10_001], "6.1");
-    // Without a mapping no column is known: each row is rejected, with why.
+    // Without a mapping no column is known: each row is rejected, with why, and since no
+    // ticket at all could be read, the command fails (the rejects are still written).
     let (code, _, rows, rejects, stderr) = tag_with_rejects(file, &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no ticket could be read"), "{stderr}");
     assert_eq!(counts(&stderr), [1, 0, 0, 0, 1]);
     assert!(rows.is_empty());
     assert_eq!(rejects[0][2], "no id and no text in this row");

@@ -457,3 +457,49 @@ fn explain_says_which_rule_fired_on_which_words_for_a_text_and_for_a_ticket() {
     ]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn input_that_is_no_export_fails_loudly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A README: every line a rejected row. Before: exit 0 and a header-only output.
+    let out_path = dir.path().join("readme-tagged.csv");
+    let out = tagger(&["tag", "README.md", "-o", out_path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no ticket could be read"), "{stderr}");
+    assert!(!out_path.exists());
+    // A JSON report given to `report` without --merge. Before: exit 0, counted 0.
+    let json = dir.path().join("jan.json");
+    let made = tagger(&[
+        "report",
+        "fixtures/exports/jira/all-fields.csv",
+        "--format",
+        "json",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert!(made.status.success());
+    let out = tagger(&["report", json.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is a JSON report") && stderr.contains("--merge"),
+        "{stderr}"
+    );
+    // Gold labels that match no ticket. Before: exit 0 and a table of zeros.
+    let gold = dir.path().join("gold.csv");
+    std::fs::write(&gold, "id,services\nNOPE-1,6.4\n").unwrap();
+    let out = tagger(&[
+        "evaluate",
+        "fixtures/exports/jira/all-fields.csv",
+        "--gold",
+        gold.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no ticket of the input has a gold label"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("NOPE-1"), "{stderr}");
+}
