@@ -387,6 +387,7 @@ fn report_exports(
         .map(|(p, (_, counts))| (p.clone(), counts.tickets))
         .collect();
     let provenance = provenance(catalog, tagger.matcher(), &inputs)?;
+    recorder.check_filters()?;
     let workload = recorder.into_workload();
     report::write_report(
         &workload,

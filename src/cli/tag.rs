@@ -234,6 +234,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         file.commit()?;
     }
     if let (Some(recorder), Some(path), Some(opts)) = (recorder, &args.report, &report_opts) {
+        recorder.check_filters().context("--report")?;
         let inputs: Vec<(PathBuf, u64)> = args
             .inputs
             .iter()

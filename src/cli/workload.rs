@@ -23,7 +23,13 @@ pub struct Recorder {
     by_column: Option<usize>,
     /// Column of `services` when the current source was written by `tag`.
     tagged_column: Option<usize>,
+    /// The queues of the tickets read (at most [`QUEUES_KEPT`]), to name them when `--queue`
+    /// matches none.
+    queues_seen: std::collections::BTreeMap<String, u64>,
 }
+
+/// Most distinct queues remembered for the message of [`Recorder::check_filters`].
+const QUEUES_KEPT: usize = 200;
 
 impl Recorder {
     /// An empty workload counted with `options`.
@@ -33,7 +39,62 @@ impl Recorder {
             workload: Workload::new(options, catalog),
             by_column: None,
             tagged_column: None,
+            queues_seen: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Fails when tickets were read but the filters (`--queue`, `--status`, `--since`,
+    /// `--until`) let none of them count: a report of zeros would look like a quiet month.
+    /// Says what each filter left out and, for `--queue`, the queues the input has.
+    pub fn check_filters(&self) -> anyhow::Result<()> {
+        let c = &self.workload.counts;
+        if c.seen == 0 || c.included > 0 {
+            return Ok(());
+        }
+        let mut why = Vec::new();
+        if c.other_queue > 0 {
+            let mut queues: Vec<(&String, &u64)> = self.queues_seen.iter().collect();
+            queues.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let shown: Vec<String> = queues
+                .iter()
+                .take(10)
+                .map(|(q, n)| format!("`{q}` ({n})"))
+                .collect();
+            let more = if queues.len() > 10 { ", ..." } else { "" };
+            why.push(format!(
+                "{} in other queues than --queue {} (the input's queues: {}{more})",
+                c.other_queue,
+                self.workload.options.queues.join(","),
+                if shown.is_empty() {
+                    "none given".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            ));
+        }
+        if c.outside_dates > 0 {
+            why.push(format!(
+                "{} created outside --since/--until",
+                c.outside_dates
+            ));
+        }
+        if c.undated > 0 {
+            why.push(format!(
+                "{} without a creation date (--since/--until need one)",
+                c.undated
+            ));
+        }
+        if c.other_status > 0 {
+            why.push(format!(
+                "{} with another status than --status",
+                c.other_status
+            ));
+        }
+        anyhow::bail!(
+            "no ticket passes the filters: {} read, {}",
+            c.seen,
+            why.join("; ")
+        )
     }
 
     /// Prepares for the tickets of `info`: finds the `--by` column, and whether the input
@@ -115,6 +176,14 @@ impl Recorder {
     }
 
     fn count(&mut self, ticket: &Ticket, services: &[&str], functions: &[&str]) {
+        if !self.workload.options.queues.is_empty() {
+            let queue = ticket.queue.as_deref().unwrap_or("").trim();
+            if let Some(n) = self.queues_seen.get_mut(queue) {
+                *n += 1;
+            } else if self.queues_seen.len() < QUEUES_KEPT {
+                self.queues_seen.insert(queue.to_string(), 1);
+            }
+        }
         let by_value = self
             .by_column
             .and_then(|c| ticket.raw.get(c))

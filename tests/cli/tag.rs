@@ -502,4 +502,28 @@ fn input_that_is_no_export_fails_loudly_and_writes_nothing() {
         "{stderr}"
     );
     assert!(stderr.contains("NOPE-1"), "{stderr}");
+    // Filters that let no ticket count, named with what exists. Before: exit 0, a report of 0.
+    for (filter, value, says) in [
+        (
+            "--queue",
+            "nope",
+            "the input's queues: `Security Incidents` (12)",
+        ),
+        (
+            "--since",
+            "2030-01-01",
+            "12 created outside --since/--until",
+        ),
+    ] {
+        let out = tagger(&[
+            "report",
+            "fixtures/exports/jira/all-fields.csv",
+            filter,
+            value,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{filter}: {stderr}");
+        assert!(stderr.contains("no ticket passes the filters"), "{stderr}");
+        assert!(stderr.contains(says), "{filter}: {stderr}");
+    }
 }
