@@ -71,6 +71,20 @@ impl ReadSummary {
         }
         total
     }
+
+    /// An error when rows were read but every one was rejected: not an export this tool can
+    /// read (a README, a report, a spreadsheet saved in another format).
+    pub fn nothing_read(&self) -> Option<anyhow::Error> {
+        let total = self.total();
+        (total.tickets == 0 && total.rejected > 0).then(|| {
+            anyhow::anyhow!(
+                "no ticket could be read: all {} row(s) were rejected (see above). Is it a \
+                 ticket export? `csirt-tagger inspect FILE` shows how it was understood; \
+                 --id-col, --title-col and --text-cols map its columns",
+                total.rejected
+            )
+        })
+    }
 }
 
 /// What [`read_inputs`] hands to its caller, in input order.

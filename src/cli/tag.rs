@@ -209,26 +209,22 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     out.flush().with_context(|| output_name.clone())?;
-    // Rows that were all rejected are not an export this tool can read (a README, a report,
-    // a spreadsheet saved in another format): say so and fail, and leave no output behind.
-    let total = summary.total();
-    if total.tickets == 0 && total.rejected > 0 {
+    let summarize = || {
         if !global.quiet {
             print_summary(
                 tagger,
-                &total,
+                &summary.total(),
                 summary.warnings,
                 &tally,
                 started.elapsed(),
                 pool.current_num_threads(),
             );
         }
-        anyhow::bail!(
-            "no ticket could be read: all {} row(s) were rejected (see above). Is it a ticket \
-             export? `csirt-tagger inspect FILE` shows how it was understood; --id-col, \
-             --title-col and --text-cols map its columns",
-            total.rejected
-        );
+    };
+    // Leave no output behind for an input that was no export.
+    if let Some(error) = summary.nothing_read() {
+        summarize();
+        return Err(error);
     }
     if let Some(file) = file {
         file.commit()?;
@@ -253,16 +249,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
             eprintln!("wrote report {}", path.display());
         }
     }
-    if !global.quiet {
-        print_summary(
-            tagger,
-            &summary.total(),
-            summary.warnings,
-            &tally,
-            started.elapsed(),
-            pool.current_num_threads(),
-        );
-    }
+    summarize();
     Ok(ExitCode::SUCCESS)
 }
 

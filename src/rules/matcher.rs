@@ -602,6 +602,7 @@ impl Matcher {
         s.near_by_term
             .extend(s.near_hits.iter().enumerate().map(|(i, h)| (h.1, i as u32)));
         s.near_by_term.sort_unstable();
+        let weighing = self.zone_factors.weighing();
         for &r in &s.candidates {
             s.rule_seen[r as usize] = false;
             let rule = &self.compiled[r as usize];
@@ -632,7 +633,7 @@ impl Matcher {
             let vetoed = rule
                 .none
                 .iter()
-                .any(|t| has(t) && self.zone_factors.best(s.term_zones[*t as usize]) > 0.0);
+                .any(|t| has(t) && s.term_zones[*t as usize] & weighing != 0);
             let list = match (any && all && near, vetoed) {
                 (true, false) => {
                     // The zones of the words that made it fire (approximate when a term was

@@ -87,6 +87,14 @@ impl ZoneFactors {
             .fold(0.0, f64::max)
     }
 
+    /// The bits of the zones whose words count at all (factor above 0).
+    pub fn weighing(&self) -> u8 {
+        Zone::ALL
+            .into_iter()
+            .filter(|&z| self.get(z) > 0.0)
+            .fold(0, |bits, z| bits | z.bit())
+    }
+
     /// The best zone in a set of zone bits: the one with the highest factor, the earlier on
     /// ties (`None` for an empty set).
     pub fn best_zone(&self, zones: u8) -> Option<Zone> {
