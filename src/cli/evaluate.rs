@@ -136,6 +136,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         strict: args.import.strict,
         rejects,
         quiet: global.quiet,
+        verbose: global.verbose,
     };
     read_inputs(inputs, |event| {
         if let Event::Batch(_, tickets) = event {

@@ -78,6 +78,7 @@ pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> 
         strict: args.import.strict,
         rejects,
         quiet: global.quiet,
+        verbose: global.verbose,
     };
     read_inputs(inputs, |event| {
         let Event::Batch(_, tickets) = event else {

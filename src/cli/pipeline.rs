@@ -48,7 +48,13 @@ pub struct Inputs<'a> {
     pub rejects: Option<RejectWriter>,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// Print every diagnostic (otherwise the first [`SHOWN`] of each input, then a count).
+    pub verbose: bool,
 }
+
+/// Diagnostics printed per input without `--verbose`: enough to see what is wrong, few enough
+/// that a file that is no export does not scroll the terminal for pages.
+pub const SHOWN: usize = 20;
 
 /// What was read, over all inputs.
 #[derive(Debug, Default)]
@@ -110,6 +116,8 @@ pub fn read_inputs(
         let reader =
             std::thread::spawn(move || read_one(&path_for_thread, index, &options, strict, &tx));
         let mut current: Option<SourceInfo> = None;
+        let mut shown = 0usize;
+        let mut hidden = 0usize;
         let outcome = (|| -> anyhow::Result<()> {
             for message in rx.iter() {
                 super::interrupt::check()?;
@@ -119,7 +127,14 @@ pub fn read_inputs(
                         current = Some(*info);
                     }
                     Message::Batch(tickets, rejects, diags) => {
-                        print_diagnostics(&progress, &diags, inputs.quiet);
+                        let room = if inputs.verbose {
+                            diags.len()
+                        } else {
+                            SHOWN.saturating_sub(shown).min(diags.len())
+                        };
+                        print_diagnostics(&progress, &diags[..room], inputs.quiet);
+                        shown += room;
+                        hidden += diags.len() - room;
                         if let Some(w) = inputs.rejects.as_mut() {
                             for r in &rejects {
                                 w.write(r)?;
@@ -133,7 +148,17 @@ pub fn read_inputs(
                     }
                     Message::End(counts, info, diags) => {
                         if !inputs.quiet {
-                            progress.suspend(|| eprintln!("{}", info.summary(&counts).trim_end()));
+                            progress.suspend(|| {
+                                if hidden > 0 {
+                                    eprintln!(
+                                        "{}: {hidden} more warnings and errors not shown \
+                                         (-v shows them all; --rejects FILE keeps the rejected \
+                                         rows)",
+                                        info.path.display()
+                                    );
+                                }
+                                eprintln!("{}", info.summary(&counts).trim_end())
+                            });
                         }
                         summary.warnings += diags.warnings();
                         summary.sources.push((*info, counts));

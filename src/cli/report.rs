@@ -354,6 +354,7 @@ fn report_exports(
         strict: args.import.strict,
         rejects,
         quiet: global.quiet,
+        verbose: global.verbose,
     };
     let summary = read_inputs(inputs, |event| {
         match event {
@@ -387,7 +388,11 @@ fn report_exports(
         .map(|(p, (_, counts))| (p.clone(), counts.tickets))
         .collect();
     let provenance = provenance(catalog, tagger.matcher(), &inputs)?;
+    if let Some(error) = summary.nothing_read() {
+        return Err(error);
+    }
     recorder.check_filters()?;
+    let counted = recorder.counted();
     let workload = recorder.into_workload();
     report::write_report(
         &workload,
@@ -399,9 +404,8 @@ fn report_exports(
     if !global.quiet {
         let total = summary.total();
         eprintln!(
-            "read {} = counted {} + rejected {}{}",
+            "read {} = {counted} + rejected {}{}",
             total.read,
-            total.tickets,
             total.rejected,
             args.output
                 .as_ref()

@@ -143,6 +143,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         strict: args.import.strict,
         rejects,
         quiet: global.quiet,
+        verbose: global.verbose,
     };
     let summary = read_inputs(inputs, |event| match event {
         Event::Start(info) => {
@@ -238,6 +239,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
             .map(|(p, (_, counts))| (p.clone(), counts.tickets))
             .collect();
         let provenance = provenance(tagger.catalog(), tagger.matcher(), &inputs)?;
+        let counted = recorder.counted();
         csirt_tagger::report::write_report(
             &recorder.into_workload(),
             tagger.catalog(),
@@ -246,7 +248,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
             Some(path),
         )?;
         if !global.quiet {
-            eprintln!("wrote report {}", path.display());
+            eprintln!("wrote report {} ({counted})", path.display());
         }
     }
     summarize();

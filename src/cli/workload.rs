@@ -97,6 +97,32 @@ impl Recorder {
         )
     }
 
+    /// How many tickets the report counted, and what the filters left out: `counted 15 (7
+    /// left out by the filters: 7 created outside --since/--until)`, so the stderr summary
+    /// says what the report holds.
+    pub fn counted(&self) -> String {
+        let c = &self.workload.counts;
+        if c.left_out() == 0 {
+            return format!("counted {}", c.included);
+        }
+        let parts: Vec<String> = [
+            (c.outside_dates, "created outside --since/--until"),
+            (c.undated, "undated (--since/--until need a creation date)"),
+            (c.other_queue, "in other queues"),
+            (c.other_status, "of another status"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, why)| format!("{n} {why}"))
+        .collect();
+        format!(
+            "counted {} + left out by the filters {} ({})",
+            c.included,
+            c.left_out(),
+            parts.join(", ")
+        )
+    }
+
     /// Prepares for the tickets of `info`: finds the `--by` column, and whether the input
     /// already carries tags. Fails when the `--by` column is missing, naming the columns.
     pub fn start(&mut self, info: &SourceInfo) -> anyhow::Result<()> {

@@ -102,7 +102,8 @@ pub struct Row {
     pub time_median: Cell,
     /// 90th percentile of time spent.
     pub time_p90: Cell,
-    /// Tickets with a time to resolve.
+    /// Attributed tickets with a time to resolve (the median and p90 beside it are of those
+    /// tickets, each whole).
     pub resolved: Cell,
     /// Median created to resolved.
     pub resolve_median: Cell,
@@ -280,7 +281,7 @@ impl Ctx {
             time_mean: self.stat(timed, Some(time_sum / timed.max(f64::MIN_POSITIVE))),
             time_median,
             time_p90,
-            resolved: self.count(t.to_resolve.count() as f64),
+            resolved: self.count(t.resolved.value()),
             resolve_median,
             resolve_p90,
             backlog: self.count(t.backlog.value()),

@@ -16,16 +16,19 @@ pub const SCHEMA: &str = "csirt-tagger/report";
 
 /// The version of the schema this tool writes and reads. Raised on any change an older reader
 /// would misread; a reader refuses other versions rather than guess.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// A JSON report, schema `csirt-tagger/report` version 1.
+/// A JSON report, schema `csirt-tagger/report` version 2.
+///
+/// Version 2 (this one) added `resolved` to each row and gives a function its part of its
+/// service's share; version 1 reports are refused, since merging them would mix the two.
 ///
 /// Top-level fields:
 ///
 /// | field | type | what |
 /// |---|---|---|
 /// | `schema` | string | always `"csirt-tagger/report"` |
-/// | `schema_version` | integer | `1` |
+/// | `schema_version` | integer | `2` |
 /// | `provenance` | object | `tool`, `catalog` {`short`, `name`, `version`, `origin`, `fingerprint`}, `rules`, `inputs` and `merged_from`: lists of {`name`, `sha256`, `tickets`?}; fingerprints are `"sha256:<hex>"` |
 /// | `options` | object | `period` (`week`/`month`/`quarter`), `attribution` (`primary`/`split`/`all`), `since`, `until` (`YYYY-MM-DD` or null), `queues`, `statuses` (lists), `by` (column or null) |
 /// | `min_count` | integer | the `--min-count` applied to `figures` (0: none) |
@@ -34,7 +37,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 ///
 /// In `workload`, rows (`total`, `untagged`, `services.<id>`, `areas.<id>`,
 /// `functions.<id>`) are [`Tally`](crate::stats::Tally) objects keyed by official id:
-/// `primary`, `exercised` (integers); `tickets`, `timed`, `time_ms`, `backlog` (exact
+/// `primary`, `exercised` (integers); `tickets`, `timed`, `time_ms`, `resolved`, `backlog` (exact
 /// fractions: an object from divisor to integer sum, `{"1": 12, "3": 2}` = 12 + 2/3);
 /// `time_spent` and `to_resolve` (histograms `[[seconds, count], ...]` on a fixed grid:
 /// minutes below 7 days, hours below 365 days, days beyond, so quantiles are exact to that
@@ -53,7 +56,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// ```json
 /// {
 ///   "schema": "csirt-tagger/report",
-///   "schema_version": 1,
+///   "schema_version": 2,
 ///   "provenance": {
 ///     "tool": "csirt-tagger 0.1.0",
 ///     "catalog": {"short": "csirt-2.1", "name": "FIRST CSIRT Services Framework",
@@ -259,7 +262,7 @@ mod tests {
         assert_eq!(read, work);
         assert_eq!(read_provenance, provenance);
         let value: serde_json::Value = serde_json::from_str(&json(0)).unwrap();
-        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["schema_version"], 2);
         assert_eq!(value["figures"]["untagged"]["tickets"], 3.0);
         assert_eq!(value["figures"]["services"][0]["id"], "5.1");
     }
@@ -306,12 +309,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a csirt-tagger report"), "{err}");
-        let newer = json(0).replacen("\"schema_version\": 1", "\"schema_version\": 2", 1);
+        let newer = json(0).replacen("\"schema_version\": 2", "\"schema_version\": 3", 1);
         let err = from_json(&newer, Path::new("x.json"))
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("schema version 2") && err.contains("reads version 1"),
+            err.contains("schema version 3") && err.contains("reads version 2"),
             "{err}"
         );
     }

@@ -37,6 +37,11 @@ pub struct Quality {
 }
 
 impl Counts {
+    /// Tickets a filter left out, for whatever reason.
+    pub fn left_out(&self) -> u64 {
+        self.outside_dates + self.undated + self.other_queue + self.other_status
+    }
+
     /// Adds the counts of `other`.
     pub fn merge(&mut self, other: &Counts) {
         self.seen += other.seen;

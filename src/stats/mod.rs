@@ -21,6 +21,11 @@
 //!   resolved date is counted in the data notes, not in the backlog.
 //! - **Time to resolve** is created to resolved, for tickets not open at the end.
 //! - **Trends** count tickets per period of their creation date.
+//! - **Functions** take their part of their service's share (split evenly among a ticket's
+//!   functions of one service; under `primary`, the first function of the primary service takes
+//!   it whole), and a function brings its service along: so a function never counts more than
+//!   its service, nor a service more than its area, under any attribution. Resolved tickets,
+//!   backlog, time and trends follow the same shares as the ticket counts.
 //! - `--since`/`--until` filter on the creation date, both days included; a ticket without a
 //!   creation date is left out when either is given (it cannot be placed in the window).
 

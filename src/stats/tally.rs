@@ -102,6 +102,8 @@ pub struct Tally {
     pub time_ms: Shares,
     /// Time spent of each attributed ticket (whole ticket), in seconds.
     pub time_spent: Histogram,
+    /// Attributed tickets resolved within the period (those with a time to resolve).
+    pub resolved: Shares,
     /// Created to resolved of each attributed resolved ticket, in seconds.
     pub to_resolve: Histogram,
     /// Attributed tickets open at the end of the period.
@@ -124,6 +126,7 @@ impl Tally {
             self.time_spent.add((ms + 500) / 1000);
         }
         if let Some(secs) = m.resolve_secs {
+            self.resolved.add(1, share);
             self.to_resolve.add(secs);
         }
         if m.open_at_end {
@@ -146,6 +149,7 @@ impl Tally {
         self.timed.merge(&other.timed);
         self.time_ms.merge(&other.time_ms);
         self.time_spent.merge(&other.time_spent);
+        self.resolved.merge(&other.resolved);
         self.to_resolve.merge(&other.to_resolve);
         self.backlog.merge(&other.backlog);
         for (&hour, &n) in &other.backlog_opened {

@@ -28,20 +28,27 @@ pub struct Sample {
     pub title: String,
 }
 
-/// Service and function id -> area id, from the catalog. Not serialized (the catalog
-/// fingerprint pins it) and not compared (two workloads of one catalog have the same).
+/// Service and function id -> area id, and function id -> service id, from the catalog. Not
+/// serialized (the catalog fingerprint pins it) and not compared (two workloads of one catalog
+/// have the same).
 #[derive(Clone, Default)]
-struct AreaMap(Arc<HashMap<String, String>>);
+struct ParentMap(Arc<Parents>);
 
-impl PartialEq for AreaMap {
-    fn eq(&self, _: &AreaMap) -> bool {
+#[derive(Default)]
+struct Parents {
+    area_of: HashMap<String, String>,
+    service_of: HashMap<String, String>,
+}
+
+impl PartialEq for ParentMap {
+    fn eq(&self, _: &ParentMap) -> bool {
         true
     }
 }
 
-impl std::fmt::Debug for AreaMap {
+impl std::fmt::Debug for ParentMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AreaMap({} ids)", self.0.len())
+        write!(f, "ParentMap({} ids)", self.0.area_of.len())
     }
 }
 
@@ -79,7 +86,7 @@ pub struct Workload {
     /// Per value of the `--by` column (empty without `--by`).
     pub by: BTreeMap<String, ByValue>,
     #[serde(skip)]
-    area_of: AreaMap,
+    parents: ParentMap,
 }
 
 impl Workload {
@@ -93,6 +100,16 @@ impl Workload {
                     catalog.entry(id).id.clone(),
                     catalog.entry(catalog.area_of(id)).id.clone(),
                 )
+            })
+            .collect();
+        let service_of = catalog
+            .of_kind(Kind::Function)
+            .filter_map(|id| {
+                let service = catalog.service_of(id)?;
+                Some((
+                    catalog.entry(id).id.clone(),
+                    catalog.entry(service).id.clone(),
+                ))
             })
             .collect();
         Workload {
@@ -109,7 +126,10 @@ impl Workload {
             areas: BTreeMap::new(),
             functions: BTreeMap::new(),
             by: BTreeMap::new(),
-            area_of: AreaMap(Arc::new(area_of)),
+            parents: ParentMap(Arc::new(Parents {
+                area_of,
+                service_of,
+            })),
         }
     }
 
@@ -144,9 +164,19 @@ impl Workload {
         }
 
         // A local handle, so ids borrowed from it can key rows while `self` changes.
-        let area_of = Arc::clone(&self.area_of.0);
-        let services = dedup(facts.services);
+        let parents = Arc::clone(&self.parents.0);
+        let area_of = &parents.area_of;
+        let mut services = dedup(facts.services);
         let functions = dedup(facts.functions);
+        // A function implies its service (as `evaluate` scores it), so a function never counts
+        // where its service does not.
+        for f in &functions {
+            if let Some(service) = parents.service_of.get(*f) {
+                if !services.contains(&service.as_str()) {
+                    services.push(service.as_str());
+                }
+            }
+        }
         let unknown = services
             .iter()
             .chain(&functions)
@@ -220,10 +250,38 @@ impl Workload {
                 slot(map, id).add(&m, share);
             }
         }
-        for (rank, share) in shares(attribution, &functions) {
-            let tally = slot(&mut self.functions, functions[rank]);
+        // Functions: each takes its part of its service's share, split evenly among the
+        // ticket's functions of that service (under `primary`, the first function of the
+        // primary service takes it whole), so a function never counts more than its service.
+        let service_shares: Vec<(&str, Option<Share>)> = shares(attribution, &services)
+            .map(|(rank, share)| (services[rank], share))
+            .collect();
+        let mut first_of_primary = true;
+        for &f in &functions {
+            let service = parents.service_of.get(f).map(String::as_str);
+            let siblings = functions
+                .iter()
+                .filter(|g| parents.service_of.get(**g).map(String::as_str) == service)
+                .count() as u32;
+            let is_primary = service.is_some() && service == services.first().copied();
+            let primary = is_primary && first_of_primary;
+            first_of_primary &= !is_primary;
+            let share = match (attribution, service) {
+                (Attribution::Primary, _) => primary.then_some(Share::WHOLE),
+                (_, None) => None,
+                (Attribution::All, Some(_)) => Some(Share::WHOLE),
+                (Attribution::Split, Some(s)) => service_shares
+                    .iter()
+                    .find(|(id, _)| *id == s)
+                    .and_then(|(_, share)| *share)
+                    .map(|share| Share {
+                        numerator: share.numerator,
+                        divisor: share.divisor * siblings.max(1),
+                    }),
+            };
+            let tally = slot(&mut self.functions, f);
             tally.exercised += 1;
-            tally.primary += u64::from(rank == 0);
+            tally.primary += u64::from(primary);
             if let Some(share) = share {
                 tally.add(&m, share);
             }
@@ -357,8 +415,8 @@ impl Workload {
         for (value, theirs) in other.by {
             self.by.entry(value).or_default().merge(theirs);
         }
-        if self.area_of.0.is_empty() {
-            self.area_of = other.area_of;
+        if self.parents.0.area_of.is_empty() {
+            self.parents = other.parents;
         }
         Ok(())
     }
@@ -534,6 +592,10 @@ mod tests {
         work
     }
 
+    fn f_of(w: &Workload, id: &str) -> f64 {
+        w.functions.get(id).map_or(0.0, |t| t.tickets.value())
+    }
+
     fn with(attribution: Attribution) -> WorkloadOptions {
         WorkloadOptions {
             attribution,
@@ -571,7 +633,35 @@ mod tests {
         ));
         assert_eq!((w.areas["6"].primary, w.areas["6"].exercised), (3, 4));
         assert!(close(w.areas["5"].tickets.value(), 1.0 / 3.0));
-        assert_eq!(w.functions["6.3.2"].tickets.value(), 1.0);
+        // SEC-1 gives half of itself to 6.3, so its function 6.3.2 gets that half, no more.
+        assert_eq!(w.functions["6.3.2"].tickets.value(), 0.5);
+        assert!(close(
+            w.services["6.3"].tickets.value(),
+            1.0 / 2.0 + 1.0 / 3.0
+        ));
+        assert!(close(s.resolved.value(), 1.0 / 2.0 + 1.0));
+    }
+
+    #[test]
+    fn functions_share_their_service_part_and_imply_their_service() {
+        let mut t = six()[0].clone(); // 6.3 then 6.2, 2 h
+        t.functions = vec!["6.3.2", "6.3.1", "6.2.1"];
+        let w = workload(with(Attribution::Split), std::slice::from_ref(&t));
+        let f = |id: &str| w.functions[id].tickets.value();
+        assert_eq!((f("6.3.2"), f("6.3.1"), f("6.2.1")), (0.25, 0.25, 0.5));
+        assert_eq!(w.functions["6.3.2"].time_ms.value(), 1_800_000.0);
+        let w = workload(with(Attribution::Primary), std::slice::from_ref(&t));
+        assert_eq!(
+            (f_of(&w, "6.3.2"), f_of(&w, "6.3.1"), f_of(&w, "6.2.1")),
+            (1.0, 0.0, 0.0)
+        );
+        assert_eq!(w.functions["6.3.2"].primary, 1);
+        // A function whose service is missing brings its service along.
+        t.services = vec!["6.2"];
+        t.functions = vec!["6.4.2"];
+        let w = workload(with(Attribution::Split), std::slice::from_ref(&t));
+        assert_eq!(w.services["6.4"].tickets.value(), 0.5);
+        assert_eq!(w.functions["6.4.2"].tickets.value(), 0.5);
     }
 
     #[test]
@@ -700,23 +790,40 @@ mod tests {
         assert_eq!(serde_json::from_str::<Workload>(&json).unwrap(), w);
     }
 
+    /// A ticket with up to three services (one the catalog does not know), and for some of
+    /// them functions of their own, one of which sometimes arrives without its service.
     fn ticket() -> impl Strategy<Value = T> {
         let services =
-            proptest::sample::subsequence(vec!["5.1", "5.2", "6.2", "6.3", "7.1", "9.9"], 0..4);
+            proptest::sample::subsequence(vec!["5.1", "5.2", "6.2", "6.3", "7.1", "9.9"], 0..4)
+                .prop_shuffle();
+        let functions = proptest::sample::subsequence(
+            vec![
+                "5.1.1", "5.2.2", "6.2.1", "6.2.3", "6.3.1", "6.3.2", "6.4.2",
+            ],
+            0..4,
+        );
         let created = proptest::option::of(0i64..200_000);
         (
             services,
+            functions,
             created,
             0i64..100_000,
             0u8..3,
             proptest::option::of(0.0f64..40.0),
         )
-            .prop_map(|(services, created, took, status, hours)| {
+            .prop_map(|(services, functions, created, took, status, hours)| {
                 let fmt = |m: i64| -> &'static str {
                     let t = at("2024-01-01 00:00") + chrono::Duration::minutes(m);
                     Box::leak(t.format("%Y-%m-%d %H:%M").to_string().into_boxed_str())
                 };
                 let status = [Status::Open, Status::Closed, Status::Unknown][status as usize];
+                // Functions of the ticket's services, plus 6.4.2 alone: an orphan function.
+                let functions = functions
+                    .into_iter()
+                    .filter(|f| {
+                        *f == "6.4.2" || services.iter().any(|s| f.starts_with(&format!("{s}.")))
+                    })
+                    .collect();
                 T {
                     id: "P-1",
                     title: "t",
@@ -725,10 +832,87 @@ mod tests {
                     status,
                     hours,
                     queue: Some(["a", "b"][took as usize % 2]),
-                    functions: services.iter().take(1).map(|_| "6.3.2").collect(),
+                    functions,
                     services,
                 }
             })
+    }
+
+    /// Options with every attribution and the filters, so the invariants are checked with
+    /// tickets left out too.
+    fn options() -> impl Strategy<Value = WorkloadOptions> {
+        (
+            proptest::sample::select(vec![
+                Attribution::Primary,
+                Attribution::Split,
+                Attribution::All,
+            ]),
+            proptest::option::of(0u32..150),
+            proptest::bool::ANY,
+            proptest::sample::select(vec![Period::Week, Period::Month, Period::Quarter]),
+        )
+            .prop_map(|(attribution, since, queue, period)| WorkloadOptions {
+                attribution,
+                period,
+                since: since.map(|d| day("2024-01-01") + chrono::Days::new(u64::from(d))),
+                queues: if queue { vec!["a".into()] } else { vec![] },
+                by: Some("queue".into()),
+                ..WorkloadOptions::default()
+            })
+    }
+
+    /// `part <= whole` for every figure that follows the attribution, with a message naming
+    /// the figure.
+    fn at_most(part: &Tally, whole: &Tally, what: &str) -> std::result::Result<(), TestCaseError> {
+        let pairs = [
+            ("tickets", &part.tickets, &whole.tickets),
+            ("timed", &part.timed, &whole.timed),
+            ("time_ms", &part.time_ms, &whole.time_ms),
+            ("resolved", &part.resolved, &whole.resolved),
+            ("backlog", &part.backlog, &whole.backlog),
+        ];
+        for (figure, p, w) in pairs {
+            prop_assert!(
+                p.value() <= w.value() + 1e-6,
+                "{what}: {figure} {} > {}",
+                p.value(),
+                w.value()
+            );
+        }
+        for (period, p) in &part.periods {
+            let w = whole.periods.get(period).map_or(0.0, Shares::value);
+            prop_assert!(p.value() <= w + 1e-6, "{what}: period {period}");
+        }
+        prop_assert!(part.exercised <= whole.exercised, "{what}: exercised");
+        Ok(())
+    }
+
+    /// The sum of `rows` plus `rest` equals `whole`, figure by figure.
+    fn adds_up<'t>(
+        rows: impl Iterator<Item = &'t Tally>,
+        rest: &Tally,
+        whole: &Tally,
+        what: &str,
+    ) -> std::result::Result<(), TestCaseError> {
+        let mut sum = rest.clone();
+        rows.for_each(|t| sum.merge(t));
+        for (figure, s, w) in [
+            ("tickets", &sum.tickets, &whole.tickets),
+            ("timed", &sum.timed, &whole.timed),
+            ("time_ms", &sum.time_ms, &whole.time_ms),
+            ("resolved", &sum.resolved, &whole.resolved),
+            ("backlog", &sum.backlog, &whole.backlog),
+        ] {
+            // Relative: time sums reach 10^8 ms, summed as fractions with different divisors.
+            let tolerance = 1e-9 * w.value().abs().max(1.0);
+            prop_assert!(
+                (s.value() - w.value()).abs() <= tolerance,
+                "{what}: {figure} adds up to {} not {}",
+                s.value(),
+                w.value()
+            );
+        }
+        Ok(())
     }
 
     proptest! {
@@ -753,6 +937,57 @@ mod tests {
                 merged.merge(part).unwrap();
             }
             prop_assert_eq!(merged, whole);
+        }
+
+        #[test]
+        fn every_attribution_keeps_functions_within_services_within_areas_and_adds_up(
+            tickets in proptest::collection::vec(ticket(), 0..60),
+            options in options(),
+        ) {
+            let w = workload(options.clone(), &tickets);
+            let catalog = Catalog::default_embedded();
+            let parent = |id: &str| {
+                let entry = catalog.resolve(id).expect("generated ids are in the catalog");
+                let e = catalog.entry(entry);
+                let up = match e.kind {
+                    Kind::Function => catalog.service_of(entry).expect("a function has a service"),
+                    _ => catalog.area_of(entry),
+                };
+                catalog.entry(up).id.clone()
+            };
+            for (id, f) in &w.functions {
+                at_most(f, &w.services[&parent(id)], &format!("function {id}"))?;
+            }
+            for (id, s) in w.services.iter().filter(|(id, _)| *id != "9.9") {
+                at_most(s, &w.areas[&parent(id)], &format!("service {id}"))?;
+            }
+            // What is counted is what the filters let through, and the total holds each once.
+            prop_assert_eq!(w.counts.included + w.counts.left_out(), w.counts.seen);
+            prop_assert_eq!(w.total.tickets.value(), w.counts.included as f64);
+            prop_assert_eq!(w.total.exercised, w.counts.included);
+            let untagged = w.untagged.exercised;
+            let primaries: u64 = w.services.values().map(|t| t.primary).sum();
+            prop_assert_eq!(primaries + untagged, w.counts.included);
+            let area_primaries: u64 = w.areas.values().map(|t| t.primary).sum();
+            // A ticket whose primary service the catalog does not know has no primary area.
+            prop_assert!(area_primaries + untagged <= w.counts.included);
+            if options.attribution != Attribution::All {
+                // Under split and primary the services (with the untagged) share out the whole.
+                adds_up(w.services.values(), &w.untagged, &w.total, "services")?;
+                let known: Vec<&Tally> = w.services.iter().filter(|(id, _)| *id != "9.9").map(|(_, t)| t).collect();
+                let mut areas_and_unknown = w.untagged.clone();
+                if let Some(t) = w.services.get("9.9") { areas_and_unknown.merge(t); }
+                adds_up(w.areas.values(), &areas_and_unknown, &w.total, "areas")?;
+                adds_up(known.into_iter(), &areas_and_unknown, &w.total, "known services")?;
+            }
+            // The --by cells share out their value's total the same way.
+            if options.attribution != Attribution::All {
+                for (value, cells) in &w.by {
+                    let sum: f64 = cells.services.values().map(|c| c.tickets.value()).sum::<f64>()
+                        + cells.untagged.tickets.value();
+                    prop_assert!((sum - cells.total.tickets.value()).abs() < 1e-9, "by {}", value);
+                }
+            }
         }
     }
 }

@@ -343,7 +343,7 @@ fn a_merge_is_written_in_every_format_and_the_machine_readable_ones_parse_back()
     ]);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&json).unwrap()["schema_version"],
-        1
+        2
     );
 }
 

@@ -468,6 +468,28 @@ fn input_that_is_no_export_fails_loudly_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no ticket could be read"), "{stderr}");
     assert!(!out_path.exists());
+    // The README's rows made hundreds of lines of warnings; the first 20 are shown, then a
+    // count of the rest.
+    let diagnostics = stderr
+        .lines()
+        .filter(|l| l.starts_with("README.md:") && l.contains(": error: row rejected"))
+        .count();
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.starts_with("README.md:") && l.contains(": warning:"))
+        .count();
+    assert_eq!(diagnostics + warnings, 20, "{stderr}");
+    assert!(
+        stderr.contains("more warnings and errors not shown (-v shows them all"),
+        "{stderr}"
+    );
+    // `report` on it too. Before: exit 0 and a report of nothing.
+    let report_path = dir.path().join("readme.md");
+    let out = tagger(&["report", "README.md", "-o", report_path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no ticket could be read"), "{stderr}");
+    assert!(!report_path.exists());
     // A JSON report given to `report` without --merge. Before: exit 0, counted 0.
     let json = dir.path().join("jan.json");
     let made = tagger(&[
@@ -526,4 +548,57 @@ fn input_that_is_no_export_fails_loudly_and_writes_nothing() {
         assert!(stderr.contains("no ticket passes the filters"), "{stderr}");
         assert!(stderr.contains(says), "{filter}: {stderr}");
     }
+}
+
+#[test]
+fn the_summary_on_stderr_counts_what_the_report_counted() {
+    // Before: `read 12 = counted 12` while the report, cut by --since, counted 10.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = tagger(&[
+        "report",
+        "fixtures/exports/jira/all-fields.csv",
+        "--since",
+        "2026-11-23",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let counts = &v["workload"]["counts"];
+    let (included, outside) = (
+        counts["included"].as_u64().unwrap(),
+        counts["outside_dates"].as_u64().unwrap(),
+    );
+    assert!(outside > 0 && included > 0, "{counts}");
+    assert!(
+        stderr.contains(&format!(
+            "read {} = counted {included} + left out by the filters {outside} ({outside} created outside --since/--until) + rejected 0",
+            included + outside
+        )),
+        "{stderr}"
+    );
+    // tag --report says the same of its report.
+    let tagged = dir.path().join("t.csv");
+    let md = dir.path().join("r.md");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        tagged.to_str().unwrap(),
+        "--report",
+        md.to_str().unwrap(),
+        "--since",
+        "2026-11-23",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "(counted {included} + left out by the filters {outside}"
+        )),
+        "{stderr}"
+    );
 }
