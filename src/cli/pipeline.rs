@@ -227,7 +227,9 @@ fn read_one(
         }
     }
     let counts = reader.counts();
-    let _ = tx.send(Message::End(counts, Box::new(reader.info().clone()), diags));
+    let mut info = reader.info().clone();
+    info.content_sha256 = reader.content_sha256();
+    let _ = tx.send(Message::End(counts, Box::new(info), diags));
 }
 
 fn print_diagnostics(progress: &ProgressBar, diags: &[Diagnostic], quiet: bool) {

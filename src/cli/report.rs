@@ -381,13 +381,7 @@ fn report_exports(
         }
         Ok(())
     })?;
-    let inputs: Vec<(PathBuf, u64)> = args
-        .inputs
-        .iter()
-        .zip(&summary.sources)
-        .map(|(p, (_, counts))| (p.clone(), counts.tickets))
-        .collect();
-    let provenance = provenance(catalog, tagger.matcher(), &inputs)?;
+    let provenance = provenance(catalog, tagger.matcher(), &args.inputs, &summary)?;
     if let Some(error) = summary.nothing_read() {
         return Err(error);
     }

@@ -232,13 +232,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     }
     if let (Some(recorder), Some(path), Some(opts)) = (recorder, &args.report, &report_opts) {
         recorder.check_filters().context("--report")?;
-        let inputs: Vec<(PathBuf, u64)> = args
-            .inputs
-            .iter()
-            .zip(&summary.sources)
-            .map(|(p, (_, counts))| (p.clone(), counts.tickets))
-            .collect();
-        let provenance = provenance(tagger.catalog(), tagger.matcher(), &inputs)?;
+        let provenance = provenance(tagger.catalog(), tagger.matcher(), &args.inputs, &summary)?;
         let counted = recorder.counted();
         csirt_tagger::report::write_report(
             &recorder.into_workload(),

@@ -13,6 +13,8 @@ use csirt_tagger::output::tagged::TAG_COLUMNS;
 use csirt_tagger::report::{Provenance, Stamp};
 use csirt_tagger::rules::Matcher;
 use csirt_tagger::stats::{TicketFacts, Workload, WorkloadOptions};
+
+use super::pipeline::ReadSummary;
 use csirt_tagger::tag::Tagging;
 
 /// Counts tickets of one input after another into one workload.
@@ -235,11 +237,13 @@ impl Recorder {
 }
 
 /// What a report was made from: tool, catalog, the rules files the matcher was built from
-/// (fingerprinted as they were read), inputs (with their ticket counts).
+/// (fingerprinted as they were read), inputs (with their ticket counts; stdin by the bytes it
+/// gave, so reports of two different stdin inputs merge).
 pub fn provenance(
     catalog: &Catalog,
     matcher: &Matcher,
-    inputs: &[(PathBuf, u64)],
+    paths: &[PathBuf],
+    summary: &ReadSummary,
 ) -> anyhow::Result<Provenance> {
     let mut provenance = Provenance::new(catalog);
     provenance.rules = matcher
@@ -251,13 +255,16 @@ pub fn provenance(
             tickets: None,
         })
         .collect();
-    for (path, tickets) in inputs {
-        let stamp = if path.as_os_str() == "-" {
-            Stamp::of_bytes("<stdin>", b"")
-        } else {
-            Stamp::of_file(path)?
+    for (path, (info, counts)) in paths.iter().zip(&summary.sources) {
+        let stamp = match &info.content_sha256 {
+            Some(sha256) => Stamp {
+                name: "<stdin>".to_string(),
+                sha256: sha256.clone(),
+                tickets: None,
+            },
+            None => Stamp::of_file(path)?,
         };
-        provenance.inputs.push(stamp.with_tickets(*tickets));
+        provenance.inputs.push(stamp.with_tickets(counts.tickets));
     }
     Ok(provenance)
 }

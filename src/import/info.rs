@@ -44,6 +44,10 @@ pub struct SourceInfo {
     pub mapping: Mapping,
     /// Other things worth knowing (encoding fallbacks, date order defaults).
     pub notes: Vec<String>,
+    /// For stdin, once read to the end: `sha256:<hex>` of its bytes (see
+    /// [`Reader::content_sha256`](super::reader::Reader::content_sha256)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_sha256: Option<String>,
 }
 
 /// One column of the header.

@@ -53,6 +53,31 @@ pub struct Reader {
     rec: RawRecord,
     counts: Counts,
     done: bool,
+    /// The SHA-256 of every byte read, for stdin (a file is fingerprinted from its path).
+    fingerprint: Option<Fingerprint>,
+}
+
+/// A SHA-256 kept while a stream is read, so an input that cannot be read twice (stdin) is
+/// still identified by its content: two reports of different stdin inputs then merge, and the
+/// same input given twice is still caught.
+#[derive(Clone, Default)]
+struct Fingerprint(std::sync::Arc<std::sync::Mutex<sha2::Sha256>>);
+
+/// A reader that feeds everything it reads to a [`Fingerprint`].
+struct Fingerprinting<R> {
+    inner: R,
+    hash: Fingerprint,
+}
+
+impl<R: Read> Read for Fingerprinting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // One lock per read call (64 KiB blocks): nothing against parsing them.
+        if let Ok(mut hash) = self.hash.0.lock() {
+            sha2::Digest::update(&mut *hash, &buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 impl Reader {
@@ -63,7 +88,14 @@ impl Reader {
     /// does not have.
     pub fn open(input: &Path, source: usize, opts: &ImportOptions) -> Result<Reader> {
         if input.as_os_str() == "-" {
-            return Reader::from_read("<stdin>", Box::new(io::stdin()), source, opts);
+            let hash = Fingerprint::default();
+            let stdin = Fingerprinting {
+                inner: io::stdin(),
+                hash: hash.clone(),
+            };
+            let mut reader = Reader::from_read("<stdin>", Box::new(stdin), source, opts)?;
+            reader.fingerprint = Some(hash);
+            return Ok(reader);
         }
         let file = File::open(input).map_err(|e| Error::io(input, e))?;
         Reader::from_read(input, Box::new(file), source, opts)
@@ -281,6 +313,7 @@ impl Reader {
             columns,
             mapping,
             notes,
+            content_sha256: None,
         };
         Ok(Reader {
             records,
@@ -290,7 +323,15 @@ impl Reader {
             rec,
             counts: Counts::default(),
             done: false,
+            fingerprint: None,
         })
+    }
+
+    /// For stdin, `sha256:<hex>` of the bytes read so far (all of them once the input is read
+    /// to its end); `None` for a file or any other stream.
+    pub fn content_sha256(&self) -> Option<String> {
+        let hash = self.fingerprint.as_ref()?.0.lock().ok()?.clone();
+        Some(format!("sha256:{:x}", sha2::Digest::finalize(hash)))
     }
 
     /// What was decided about this input.

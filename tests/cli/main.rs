@@ -23,6 +23,18 @@ pub fn tagger(args: &[&str]) -> Output {
         .expect("the csirt-tagger binary runs")
 }
 
+/// Runs csirt-tagger with `args`, the file `stdin` (a path from the crate root) on its stdin.
+pub fn tagger_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = std::fs::File::open(root.join(stdin)).expect("the stdin fixture exists");
+    Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+        .current_dir(root)
+        .args(args)
+        .stdin(file)
+        .output()
+        .expect("the csirt-tagger binary runs")
+}
+
 /// Standard output as text, after checking that the command succeeded.
 pub fn stdout_of(args: &[&str]) -> String {
     let out = tagger(args);

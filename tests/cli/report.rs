@@ -732,3 +732,68 @@ fn the_html_report_renders_in_a_real_browser_with_charts_sortable_tables_and_no_
     }
     eprintln!("screenshot kept at {}", shot.display());
 }
+
+#[test]
+fn reports_of_two_stdin_inputs_merge_and_the_same_one_twice_is_refused() {
+    // Before: every stdin input was stamped with the hash of no bytes, so `--merge` refused
+    // two different ones as "would count twice".
+    let dir = tempfile::tempdir().unwrap();
+    let part = |name: &str, export: &str| {
+        let path = dir.path().join(name);
+        let out = crate::tagger_with_stdin(
+            &[
+                "report",
+                "-",
+                "--format",
+                "json",
+                "-o",
+                path.to_str().unwrap(),
+            ],
+            export,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        path
+    };
+    let jira = part("jira.json", "fixtures/exports/jira/all-fields.csv");
+    let rt = part("rt.json", "fixtures/exports/rt/Results.tsv");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&jira).unwrap()).unwrap();
+    let input = &v["provenance"]["inputs"][0];
+    assert_eq!(input["name"], "<stdin>");
+    // The stamp is the content's: the same as the file's own.
+    let file = tagger(&[
+        "report",
+        "fixtures/exports/jira/all-fields.csv",
+        "--format",
+        "json",
+    ]);
+    let file: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
+    assert_eq!(input["sha256"], file["provenance"]["inputs"][0]["sha256"]);
+    let out = tagger(&[
+        "report",
+        "--merge",
+        jira.to_str().unwrap(),
+        rt.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merged["workload"]["counts"]["included"], 12 + 14);
+    let out = tagger(&[
+        "report",
+        "--merge",
+        jira.to_str().unwrap(),
+        jira.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would count twice"));
+}
