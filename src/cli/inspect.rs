@@ -29,7 +29,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use csirt_tagger::import::{Reader, SourceInfo, Ticket, TimeUnit};
 use csirt_tagger::{Diagnostic, Diagnostics};
 use serde::Serialize;
@@ -123,9 +122,8 @@ pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> 
         let (mut batch, mut rejects) = (Vec::new(), Vec::new());
         let mut shown = Vec::new();
         loop {
-            let n = reader
-                .next_batch(4096, &mut batch, &mut rejects, &mut diags)
-                .with_context(|| format!("reading {}", input.display()))?;
+            // The library's errors name the file and line already.
+            let n = reader.next_batch(4096, &mut batch, &mut rejects, &mut diags)?;
             if n == 0 {
                 break;
             }

@@ -118,7 +118,14 @@ pub fn main(cli: Cli) -> ExitCode {
 pub fn describe(err: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in err.chain() {
-        let cause = cause.to_string();
+        // The library says `FILE:LINE: error: ...` (as a diagnostic does); under the
+        // `csirt-tagger: error:` prefix the second `error:` is one too many.
+        let cause = match cause.downcast_ref::<csirt_tagger::Error>() {
+            Some(csirt_tagger::Error::Invalid { at, message, hint }) => {
+                format!("{at}: {message}\n  hint: {hint}")
+            }
+            _ => cause.to_string(),
+        };
         if text.ends_with(&cause) {
             continue;
         }
@@ -167,5 +174,12 @@ mod tests {
         let err =
             anyhow::Error::from(csirt_tagger::Error::io("a.csv", io)).context("--rules a.csv");
         assert_eq!(describe(&err), "--rules a.csv: a.csv: No such file");
+    }
+
+    #[test]
+    fn a_located_error_says_error_once() {
+        let at = csirt_tagger::Location::file("a.toml");
+        let err = anyhow::Error::from(csirt_tagger::Error::invalid(at, "bad", "fix it"));
+        assert_eq!(describe(&err), "a.toml: bad\n  hint: fix it");
     }
 }

@@ -110,7 +110,7 @@ fn an_empty_file_is_refused_by_every_command_with_exit_1() {
         assert_eq!(code, 1, "{cmd}: {stderr}");
         assert!(stdout.is_empty() || cmd == "tag", "{cmd}: {stdout}");
         assert!(
-            stderr.contains("tests/hostile/empty.csv: error: the file is empty: no header line"),
+            stderr.contains("tests/hostile/empty.csv: the file is empty: no header line"),
             "{cmd}: {stderr}"
         );
     }
@@ -125,10 +125,7 @@ fn an_empty_file_is_refused_by_every_command_with_exit_1() {
     drop(child.stdin.take());
     let (code, _, stderr) = outcome(child.wait_with_output().unwrap());
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("<stdin>: error: the file is empty"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("<stdin>: the file is empty"), "{stderr}");
 }
 
 #[test]
@@ -152,7 +149,7 @@ fn binary_junk_and_workbooks_are_refused_as_not_text() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.is_empty());
     assert!(
-        stderr.contains("tests/hostile/binary-junk.bin: error: not a text export: binary data"),
+        stderr.contains("tests/hostile/binary-junk.bin: not a text export: binary data"),
         "{stderr}"
     );
     assert!(
@@ -263,7 +260,7 @@ fn a_50_mb_field_is_read_whole_and_over_a_lower_limit_its_row_is_rejected_with_i
     let (code, _, stderr) = run(&["tag", file, "--strict", "--max-field-size", "10MiB"]);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains(&format!("{file}:2:13: error: row rejected")),
+        stderr.contains(&format!("{file}:2:13: row rejected")),
         "{stderr}"
     );
     // A header over the limit stops at once.
@@ -271,7 +268,7 @@ fn a_50_mb_field_is_read_whole_and_over_a_lower_limit_its_row_is_rejected_with_i
     assert_eq!(code, 1);
     assert!(
         stderr.contains(&format!(
-            "{file}:1:10: error: the header's field 3 is over the 8 bytes limit"
+            "{file}:1:10: the header's field 3 is over the 8 bytes limit"
         )),
         "{stderr}"
     );
@@ -722,7 +719,7 @@ fn escape_sequences_in_tickets_never_reach_the_terminal() {
     let (code, _, stderr) = run(&["tag", &file, "--no-fallback", "--strict"]);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("ansi-control.csv:4:70: error: unreadable date `not a date \u{fffd}[31m`"),
+        stderr.contains("ansi-control.csv:4:70: unreadable date `not a date \u{fffd}[31m`"),
         "{stderr}"
     );
     // The tagged CSV is data: the cells pass through as they are.
@@ -895,7 +892,7 @@ fn deeply_nested_toml_is_refused_without_a_stack_overflow() {
         let (code, _, stderr) = run(&["--catalog", p, "services"]);
         assert_eq!(code, 1);
         assert!(
-            stderr.contains(&format!("{p}{at}error: not a valid catalog:")),
+            stderr.contains(&format!("{p}{at}not a valid catalog:")),
             "{stderr}"
         );
         let (code, _, stderr) = run(&["tag", &input("formulas.csv"), "--profile", p]);
@@ -911,15 +908,15 @@ fn a_catalog_with_a_cycle_or_a_dangling_parent_is_refused_at_the_parent_field() 
     for (file, expected) in [
         (
             "catalog-cycle.toml",
-            ":16:8: error: service `6.1`: its area `6.1` is not defined",
+            ":16:8: service `6.1`: its area `6.1` is not defined",
         ),
         (
             "catalog-function-cycle.toml",
-            ":21:11: error: function `6.1.1`: its service `6.1.2` is not defined",
+            ":21:11: function `6.1.1`: its service `6.1.2` is not defined",
         ),
         (
             "catalog-dangling-parent.toml",
-            ":21:8: error: service `7.1`: its area `7` is not defined",
+            ":21:8: service `7.1`: its area `7` is not defined",
         ),
     ] {
         let path = input(file);

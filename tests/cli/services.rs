@@ -124,7 +124,7 @@ fn a_broken_catalog_fails_with_file_line_and_id() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("fixtures/catalogs/broken-duplicate.toml:20:6: error: duplicate id `6.1` (already used at line 12"),
+        err.contains("fixtures/catalogs/broken-duplicate.toml:20:6: duplicate id `6.1` (already used at line 12"),
         "{err}"
     );
     let out = tagger(&["--catalog", "no-such-catalog", "services"]);

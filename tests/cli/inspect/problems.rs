@@ -78,7 +78,7 @@ fn rejects_go_to_their_file_and_strict_stops_at_the_first_problem() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "fixtures/exports/generic/damaged.csv:3:48: error: expected 7 fields, found 3"
+            "csirt-tagger: error: fixtures/exports/generic/damaged.csv:3:48: expected 7 fields, found 3"
         ),
         "{err}"
     );
@@ -133,7 +133,7 @@ fn a_profile_maps_columns_and_the_command_line_overrides_it() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("our-export.toml:2:1: error:") && err.contains("id-column"),
+        err.contains("our-export.toml:2:1: unknown field") && err.contains("id-column"),
         "{err}"
     );
 
