@@ -171,6 +171,7 @@ fn inspected(reader: &Reader, mut diags: Diagnostics, tickets: Vec<TicketView>) 
         }
     }
     info.notes = info.notes.iter().map(|n| clean(n).into_owned()).collect();
+    info.caveats = info.caveats.iter().map(|n| clean(n).into_owned()).collect();
     info.detection.reason = clean(&info.detection.reason).into_owned();
     info.detection.matched = info
         .detection
@@ -298,6 +299,9 @@ fn print_text(out: &mut impl Write, s: &Inspected) -> anyhow::Result<()> {
             c.role.name()
         );
         writeln!(out, "{}", line.trim_end())?;
+    }
+    for warning in &i.caveats {
+        writeln!(out, "  warning      {warning}")?;
     }
     for note in &i.notes {
         writeln!(out, "  note         {note}")?;

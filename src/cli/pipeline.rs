@@ -123,6 +123,17 @@ pub fn read_inputs(
                 super::interrupt::check()?;
                 match message {
                     Message::Start(info) => {
+                        if !inputs.quiet {
+                            for w in &info.caveats {
+                                progress.suspend(|| {
+                                    eprintln!(
+                                        "{}: warning: {}",
+                                        info.path.display(),
+                                        super::term::sanitize_lines(w)
+                                    )
+                                });
+                            }
+                        }
                         on_event(Event::Start(&info))?;
                         current = Some(*info);
                     }

@@ -253,18 +253,26 @@ pub fn provenance(
             name: s.origin.display().to_string(),
             sha256: s.sha256.clone(),
             tickets: None,
+            time_unit: None,
         })
         .collect();
     for (path, (info, counts)) in paths.iter().zip(&summary.sources) {
         let stamp = match &info.content_sha256 {
             Some(sha256) => Stamp {
                 name: "<stdin>".to_string(),
-                sha256: sha256.clone(),
-                tickets: None,
-            },
+                ..Stamp::of_bytes("", b"")
+            }
+            .with_sha256(sha256),
             None => Stamp::of_file(path)?,
         };
-        provenance.inputs.push(stamp.with_tickets(counts.tickets));
+        let mut stamp = stamp.with_tickets(counts.tickets);
+        stamp.time_unit = info
+            .mapping
+            .time_spent
+            .and_then(|c| info.columns.get(c))
+            .and_then(|c| c.duration.as_ref())
+            .map(|d| d.describe());
+        provenance.inputs.push(stamp);
     }
     Ok(provenance)
 }

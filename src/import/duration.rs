@@ -140,8 +140,12 @@ fn unit_seconds(word: &str) -> Option<f64> {
 /// (`Time spent (h)`, `Minutes`, `Dauer [min]`), then from the values looked at: whole numbers
 /// that are all multiples of 60, one at least 600, are seconds (`5400`: a tool counting seconds
 /// rounds to minutes); any fraction with nothing above 24 means hours (`1.5`); else minutes,
-/// the unit most ticket systems count in. Returns the unit and why.
-pub fn guess_unit<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> (TimeUnit, String) {
+/// the unit most ticket systems count in. Returns the unit, why, and whether it was guessed
+/// from the values (false when the header says it).
+pub fn guess_unit<'a>(
+    header: &str,
+    values: impl Iterator<Item = &'a str>,
+) -> (TimeUnit, String, bool) {
     let h = header.to_lowercase();
     let word = |w: &str| {
         h.split(|c: char| !c.is_alphanumeric())
@@ -166,7 +170,7 @@ pub fn guess_unit<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> (T
         None
     };
     if let Some(unit) = by_header {
-        return (unit, format!("from the header `{header}`"));
+        return (unit, format!("from the header `{header}`"), false);
     }
     let (mut count, mut all_sixty, mut max, mut fraction) = (0, true, 0.0f64, false);
     for v in values {
@@ -177,17 +181,18 @@ pub fn guess_unit<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> (T
         all_sixty &= n.fract() == 0.0 && (n as u64) % 60 == 0;
     }
     if count == 0 {
-        return (TimeUnit::Minutes, "no bare numbers seen: minutes".into());
+        return (TimeUnit::Minutes, "no bare numbers seen".into(), true);
     }
     if all_sixty && max >= 600.0 {
         (
             TimeUnit::Seconds,
-            "every number is a multiple of 60: seconds".into(),
+            "every number is a multiple of 60".into(),
+            true,
         )
     } else if fraction && max <= 24.0 {
-        (TimeUnit::Hours, "fractions, none above 24: hours".into())
+        (TimeUnit::Hours, "fractions, none above 24".into(), true)
     } else {
-        (TimeUnit::Minutes, "whole numbers: minutes".into())
+        (TimeUnit::Minutes, "whole numbers".into(), true)
     }
 }
 

@@ -44,6 +44,9 @@ pub struct SourceInfo {
     pub mapping: Mapping,
     /// Other things worth knowing (encoding fallbacks, date order defaults).
     pub notes: Vec<String>,
+    /// What a user must check, said as warnings on stderr by every command that reads the
+    /// input (and listed by `inspect`): a time unit guessed from the values.
+    pub caveats: Vec<String>,
     /// For stdin, once read to the end: `sha256:<hex>` of its bytes (see
     /// [`Reader::content_sha256`](super::reader::Reader::content_sha256)).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +97,26 @@ pub struct DurationInfo {
     pub unit: TimeUnit,
     /// Why that unit.
     pub reason: String,
+    /// Whether the unit was guessed from the values (not said by the header, fixed by the
+    /// flavour or given with `--time-unit`): a guess is said as a warning.
+    pub guessed: bool,
+}
+
+impl DurationInfo {
+    /// `hours (guessed from the values: fractions, none above 24)`, for provenance and notes.
+    pub fn describe(&self) -> String {
+        let unit = match self.unit {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Auto => "auto",
+        };
+        if self.guessed {
+            format!("{unit} (guessed from the values: {})", self.reason)
+        } else {
+            format!("{unit} ({})", self.reason)
+        }
+    }
 }
 
 /// What a reader has read so far. `read == tickets + rejected`, always.

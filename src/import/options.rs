@@ -116,7 +116,8 @@ impl fmt::Display for ColumnRef {
 pub enum TimeUnit {
     /// Seconds (Jira).
     Seconds,
-    /// Minutes (RT TimeWorked, OTRS AccountedTime, Zammad Time Units Total).
+    /// Minutes (RT TimeWorked; usually OTRS AccountedTime and Zammad Time Units Total, whose
+    /// unit is the site's and so decided from the values).
     Minutes,
     /// Hours.
     Hours,

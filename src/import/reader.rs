@@ -250,17 +250,34 @@ impl Reader {
             columns[col].date = Some(info);
         }
         let mut time_unit = 60.0;
+        let mut warnings = Vec::new();
         if let Some(col) = mapping.time_spent {
-            let (unit, reason) = match (opts.time_unit, spec.time_unit) {
-                (TimeUnit::Auto, Some(unit)) => (unit, format!("the {} unit", detection.flavour)),
+            let (unit, reason, guessed) = match (opts.time_unit, spec.time_unit) {
+                (TimeUnit::Auto, Some(unit)) => {
+                    (unit, format!("the {} unit", detection.flavour), false)
+                }
                 (TimeUnit::Auto, None) => {
                     let vals: Vec<String> = values(col).map(|(_, v)| v).collect();
                     guess_unit(&headers[col], vals.iter().map(|s| s.as_str()))
                 }
-                (unit, _) => (unit, "--time-unit".into()),
+                (unit, _) => (unit, "--time-unit".into(), false),
             };
             time_unit = unit.seconds().unwrap_or(60.0); // `Auto` was resolved just above
-            columns[col].duration = Some(DurationInfo { unit, reason });
+            let duration = DurationInfo {
+                unit,
+                reason,
+                guessed,
+            };
+            if guessed {
+                warnings.push(format!(
+                    "column `{}`: the unit of a bare time spent is not fixed by the export; \
+                     read as {}. If the site counts in another unit, say so with --time-unit \
+                     s|min|h",
+                    headers[col],
+                    duration.describe()
+                ));
+            }
+            columns[col].duration = Some(duration);
         }
         let names: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
         let wrapping = headers
@@ -313,6 +330,7 @@ impl Reader {
             columns,
             mapping,
             notes,
+            caveats: warnings,
             content_sha256: None,
         };
         Ok(Reader {

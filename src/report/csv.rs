@@ -151,7 +151,12 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, raw: bool) -> Res
         meta("rules", &format!("{} {}", r.name, r.sha256))?;
     }
     for i in &p.inputs {
-        meta("input", &format!("{} {}", i.name, i.sha256))?;
+        let details = i.details();
+        if details.is_empty() {
+            meta("input", &format!("{} {}", i.name, i.sha256))?;
+        } else {
+            meta("input", &format!("{} {} ({details})", i.name, i.sha256))?;
+        }
     }
     for i in &p.merged_from {
         meta("merged_from", &format!("{} {}", i.name, i.sha256))?;

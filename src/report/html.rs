@@ -116,10 +116,12 @@ fn head(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
         );
     }
     for i in &p.inputs {
-        let n = i
-            .tickets
-            .map(|n| format!(" · {n} tickets"))
-            .unwrap_or_default();
+        let details = i.details();
+        let n = if details.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", h(&details))
+        };
         item(
             "Input",
             format!("{} <code>{}</code>{n}", h(&i.name), h(&i.sha256)),

@@ -223,10 +223,12 @@ pub fn write(
         )
     }));
     made.extend(p.inputs.iter().map(|i| {
-        let n = i
-            .tickets
-            .map(|n| format!(", {n} tickets"))
-            .unwrap_or_default();
+        let details = i.details();
+        let n = if details.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", md(&details))
+        };
         (
             "Input".to_string(),
             format!("{} `{}`{n}", md(&i.name), i.sha256),

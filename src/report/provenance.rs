@@ -25,6 +25,10 @@ pub struct Stamp {
     /// Tickets read from it, when it is an export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tickets: Option<u64>,
+    /// How an export was read where a reader could have guessed wrong: the unit of its time
+    /// spent (`minutes (the rt unit)`, `hours (guessed from the values: ...)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<String>,
 }
 
 impl Stamp {
@@ -34,6 +38,7 @@ impl Stamp {
             name: name.into(),
             sha256: format!("sha256:{:x}", Sha256::digest(bytes)),
             tickets: None,
+            time_unit: None,
         }
     }
 
@@ -53,7 +58,27 @@ impl Stamp {
             name: path.display().to_string(),
             sha256: format!("sha256:{:x}", hasher.finalize()),
             tickets: None,
+            time_unit: None,
         })
+    }
+
+    /// What a report says after the name and fingerprint: `12 tickets; time spent in minutes
+    /// (the jira unit)`; empty when nothing is known.
+    pub fn details(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.tickets {
+            parts.push(format!("{n} tickets"));
+        }
+        if let Some(unit) = &self.time_unit {
+            parts.push(format!("time spent in {unit}"));
+        }
+        parts.join("; ")
+    }
+
+    /// The same stamp with another fingerprint (`sha256:<hex>`, worked out elsewhere).
+    pub fn with_sha256(mut self, sha256: &str) -> Stamp {
+        self.sha256 = sha256.to_string();
+        self
     }
 
     /// The same stamp with a ticket count.

@@ -204,10 +204,12 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, w: &Workload) -> 
         writeln!(out, "  rules    {} {}", safe(&r.name), r.sha256)?;
     }
     for i in &p.inputs {
-        let n = i
-            .tickets
-            .map(|n| format!(" ({n} tickets)"))
-            .unwrap_or_default();
+        let details = i.details();
+        let n = if details.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", safe(&details))
+        };
         writeln!(out, "  input    {} {}{n}", safe(&i.name), i.sha256)?;
     }
     for i in &p.merged_from {

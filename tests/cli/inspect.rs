@@ -538,3 +538,71 @@ fn generic_exports_in_german_excel_utf16_and_pipes() {
     );
     assert_eq!(ticket(&s, "INC-0306")["status"], "open", "En cours");
 }
+
+#[test]
+fn a_time_unit_the_export_does_not_fix_is_decided_from_the_values_said_and_overridable() {
+    // Before: Zammad's `Time Units Total` was always minutes: 0.7 (hours at this site) was
+    // read as 42 s, and the report showed 2.9 h where the team had spent 14.25 h. No warning.
+    let s = inspect("fixtures/exports/zammad/tickets_hours.csv", &[]);
+    assert_eq!(s["flavour"], "zammad");
+    assert_eq!(ticket(&s, "52101")["time_spent"].as_f64(), Some(2520.0));
+    assert_eq!(ticket(&s, "52102")["time_spent"].as_f64(), Some(34200.0));
+    let caveat = s["caveats"][0].as_str().unwrap();
+    assert!(
+        caveat.contains("`Time Units Total`")
+            && caveat.contains("read as hours (guessed")
+            && caveat.contains("--time-unit"),
+        "{caveat}"
+    );
+    // --time-unit overrides the guess, and then nothing is guessed.
+    let s = inspect(
+        "fixtures/exports/zammad/tickets_hours.csv",
+        &["--time-unit", "min"],
+    );
+    assert_eq!(ticket(&s, "52101")["time_spent"].as_f64(), Some(42.0));
+    assert_eq!(s["caveats"].as_array().map(Vec::len), Some(0));
+    // Whole minutes (the usual site) are still minutes, and the guess is still said.
+    let s = inspect("fixtures/exports/zammad/tickets.csv", &[]);
+    assert_eq!(ticket(&s, "31002")["time_spent"].as_f64(), Some(19800.0));
+    assert!(s["caveats"][0]
+        .as_str()
+        .unwrap()
+        .contains("read as minutes"));
+    // A flavour with a fixed unit has nothing to say; --time-unit overrides it too.
+    let s = inspect("fixtures/exports/rt/Results.tsv", &[]);
+    assert_eq!(s["caveats"].as_array().map(Vec::len), Some(0));
+    let minutes = ticket(&s, "4711")["time_spent"].as_f64().unwrap();
+    let s = inspect("fixtures/exports/rt/Results.tsv", &["--time-unit", "h"]);
+    assert_eq!(
+        ticket(&s, "4711")["time_spent"].as_f64(),
+        Some(minutes * 60.0)
+    );
+}
+
+#[test]
+fn a_guessed_unit_is_a_warning_on_stderr_and_in_the_reports_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("r.md");
+    let out = crate::tagger(&[
+        "report",
+        "fixtures/exports/zammad/tickets_hours.csv",
+        "-o",
+        md.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("tickets_hours.csv: warning: column `Time Units Total`"),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        report.contains("6 tickets; time spent in hours (guessed from the values"),
+        "{report}"
+    );
+    // 0.7 + 9.5 + 0.3 + 0 + 2.25 + 1.5 hours.
+    assert!(
+        report.contains("14.2 h") || report.contains("14.3 h"),
+        "{report}"
+    );
+}

@@ -3,12 +3,12 @@
 //! `;`-separated, every field quoted, LF. Headers are the `SearchCSVData` keys, translated in
 //! the agent's language (`Ticket Number` / `Ticketnummer`, `Title` / `Titel`) or left in
 //! CamelCase (`AccountedTime`). `Created` and `Closed` are database timestamps, `Age` reads
-//! `2 d 3 h` (kept as pass-through), and AccountedTime counts the site's time unit, minutes in
-//! practice.
+//! `2 d 3 h` (kept as pass-through), and AccountedTime counts the site's time unit (minutes in
+//! practice, but a site may agree on hours): the flavour fixes none, so the unit is decided
+//! from the values and said as a warning.
 
 use super::FlavourSpec;
 use crate::import::date::DateOrder;
-use crate::import::options::TimeUnit;
 
 pub(super) const SPEC: FlavourSpec = FlavourSpec {
     strong: &[
@@ -92,7 +92,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     ],
     priority: &["priority", "priorität"],
     queue: &["queue"],
-    time_unit: Some(TimeUnit::Minutes),
+    time_unit: None,
     closed: &[
         "closed successful",
         "closed unsuccessful",

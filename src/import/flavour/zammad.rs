@@ -4,12 +4,12 @@
 //! `Group`, `Owner`, `Customer`, `Organization`, `Create Channel`, `Sender`, `Tags`,
 //! `Time Units Total`, `Created At`, `Updated At`, `Closed At`, ... There is no article body:
 //! the text is the title and the tags. After the save, dates and the delimiter are whatever the
-//! spreadsheet's locale writes (`;` and `22.11.2026 15:04` in German Excel); time units are
-//! counted in minutes.
+//! spreadsheet's locale writes (`;` and `22.11.2026 15:04` in German Excel). `Time Units Total`
+//! counts in whatever unit the site agreed on (minutes at most sites, hours at some): the
+//! flavour fixes none, so the unit is decided from the values and said as a warning.
 
 use super::FlavourSpec;
 use crate::import::date::DateOrder;
-use crate::import::options::TimeUnit;
 
 pub(super) const SPEC: FlavourSpec = FlavourSpec {
     strong: &[
@@ -57,7 +57,7 @@ pub(super) const SPEC: FlavourSpec = FlavourSpec {
     time_spent: &["time units total", "zeiteinheiten gesamt"],
     priority: &["priority", "priorität"],
     queue: &["group", "gruppe"],
-    time_unit: Some(TimeUnit::Minutes),
+    time_unit: None,
     closed: &["merged"],
     quoting: true,
     comment_columns: &[],
