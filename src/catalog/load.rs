@@ -118,6 +118,18 @@ pub struct CatalogMeta {
     /// Display names of the three levels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_names: Option<[String; 3]>,
+    /// The catalog this one is a tailored copy of, keeping its ids (`csirt-2.1`): rules
+    /// written for that catalog apply to this one, for the services it kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
+}
+
+impl CatalogMeta {
+    /// Whether rules written for catalog `short` apply: it is this catalog, or the one this
+    /// catalog is a tailored copy of.
+    pub fn takes_rules_for(&self, short: &str) -> bool {
+        self.short == short || self.based_on.as_deref() == Some(short)
+    }
 }
 
 /// A validated catalog: areas > services > functions, with lookups by id and slug.

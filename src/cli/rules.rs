@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use csirt_tagger::rules::DEFAULT_RULES;
 
+use super::rules_test::DEFAULT_TESTS;
 use super::GlobalArgs;
 
 /// Work with rules files: write the default rules out to tune them.
@@ -26,8 +27,9 @@ pub struct RulesCommandArgs {
 /// Subcommands of `rules`.
 #[derive(Debug, clap::Subcommand)]
 pub enum RulesAction {
-    /// Write the default rules (one file per service area) into DIR, to tune and pass back
-    /// with --rules DIR. Existing files are left alone unless --force.
+    /// Write the default rules (one file per service area) into DIR and their whole-ticket
+    /// tests into DIR/tests, to tune and pass back with --rules DIR (`rules test DIR` runs
+    /// both). Existing files are left alone unless --force.
     ///
     /// Example: csirt-tagger rules init team-rules/
     Init(InitArgs),
@@ -75,18 +77,29 @@ pub fn run(global: &GlobalArgs, args: RulesCommandArgs) -> anyhow::Result<ExitCo
     }
 }
 
-/// Writes every default rules file into `dir`; refuses, before writing anything, when one
-/// exists and `force` is off. Returns the paths written.
+/// Writes every default rules file into `dir` and every default test file into `dir/tests`
+/// (where `rules test DIR` looks); refuses, before writing anything, when one exists and
+/// `force` is off. Returns the paths written.
 fn write_defaults(dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tests = dir.join("tests");
+    std::fs::create_dir_all(&tests)
+        .with_context(|| format!("cannot create {}", tests.display()))?;
     let targets: Vec<(PathBuf, &str)> = DEFAULT_RULES
         .iter()
         .map(|(name, text)| (dir.join(name), *text))
+        .chain(
+            DEFAULT_TESTS
+                .iter()
+                .map(|(name, text)| (tests.join(name), *text)),
+        )
         .collect();
     let existing: Vec<String> = targets
         .iter()
         .filter(|(path, _)| path.exists())
-        .filter_map(|(path, _)| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .filter_map(|(path, _)| {
+            let relative = path.strip_prefix(dir).unwrap_or(path);
+            Some(relative.display().to_string())
+        })
         .collect();
     if !existing.is_empty() && !force {
         anyhow::bail!(
@@ -123,9 +136,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("team");
         let written = write_defaults(&target, false).unwrap();
-        assert_eq!(written.len(), DEFAULT_RULES.len());
+        assert_eq!(written.len(), DEFAULT_RULES.len() + DEFAULT_TESTS.len());
         for (name, text) in DEFAULT_RULES {
             assert_eq!(std::fs::read_to_string(target.join(name)).unwrap(), *text);
+        }
+        // The whole-ticket tests too, where `rules test DIR` finds them.
+        for (name, text) in DEFAULT_TESTS {
+            let path = target.join("tests").join(name);
+            assert_eq!(std::fs::read_to_string(path).unwrap(), *text);
         }
         std::fs::write(target.join(DEFAULT_RULES[0].0), "# tuned\n").unwrap();
         let err = write_defaults(&target, false).unwrap_err().to_string();

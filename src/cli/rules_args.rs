@@ -28,6 +28,10 @@ pub struct RulesArgs {
     /// rules init DIR` writes them out for tuning].
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// Rules file or directory to add to the rules in use (repeatable): to the default rules,
+    /// or to those of --rules. Its rules may add words to a service or override thresholds.
+    #[arg(long = "add-rules", value_name = "PATH")]
+    pub add_rules: Vec<PathBuf>,
     /// Never propose a service from the catalog index when no rule fires.
     #[arg(long)]
     pub no_fallback: bool,
@@ -95,6 +99,7 @@ impl Default for RulesArgs {
     fn default() -> RulesArgs {
         RulesArgs {
             rules: Vec::new(),
+            add_rules: Vec::new(),
             no_fallback: false,
             fallback_threshold: Fallback::DEFAULT_THRESHOLD,
             examples: Vec::new(),
@@ -185,34 +190,56 @@ impl RulesArgs {
         Ok(Some(index))
     }
 
-    /// Loads and compiles the rules for `catalog`: the `--rules` paths, else the embedded ones.
+    /// Loads and compiles the rules for `catalog`: the `--rules` paths, else the embedded ones,
+    /// then those of `--add-rules`. Files written for another catalog are left out with a
+    /// warning; when no rule is left, a note says how to write some.
     pub fn load_matcher(&self, global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<Matcher> {
         let started = Instant::now();
         let mut diags = Diagnostics::default();
         let mut builder = RuleSetBuilder::new(catalog);
         builder.limits(self.limits.limits());
+        let meta = catalog.meta();
         if !self.rules.is_empty() {
             for path in &self.rules {
                 builder
                     .add_path(path, &mut diags)
                     .with_context(|| format!("--rules {}", path.display()))?;
             }
-        } else if catalog.meta().short == DEFAULT_RULES_CATALOG {
+        } else if meta.short == DEFAULT_RULES_CATALOG {
             builder.add_defaults(&mut diags);
         } else {
-            // The default rules name CSIRT v2.1 services: keep those this catalog also has
-            // (a tailored copy keeps most), without an error for each of the others.
+            // Written for csirt-2.1: under a tailored copy of it (`based_on`), the rules of the
+            // services it kept apply, without an error for each of the others; under another
+            // catalog they are all left out, said once below rather than once per file.
             let mut unfit = Diagnostics::default();
             builder.add_defaults(&mut unfit);
             if unfit.errors() > 0 && !global.quiet {
                 eprintln!(
                     "csirt-tagger: warning: the default rules are written for {DEFAULT_RULES_CATALOG}; \
-                     {} of them name services catalog {} does not have and are left out \
-                     (give --rules for this catalog)",
+                     {} of them name services catalog {} does not have and are left out",
                     unfit.errors(),
-                    catalog.meta().short
+                    meta.short
                 );
             }
+        }
+        for path in &self.add_rules {
+            builder
+                .add_path(path, &mut diags)
+                .with_context(|| format!("--add-rules {}", path.display()))?;
+        }
+        if builder.is_empty() && !global.quiet {
+            eprintln!(
+                "csirt-tagger: note: no rules are written for catalog {short}{defaults}; tickets \
+                 get tags from the catalog index alone. To write some: `csirt-tagger rules init \
+                 DIR`, set `catalog = \"{short}\"` in its files and name {short}'s services, \
+                 then give --rules DIR (docs/rules.md)",
+                short = meta.short,
+                defaults = if self.rules.is_empty() {
+                    format!(" (the default rules are for {DEFAULT_RULES_CATALOG})")
+                } else {
+                    String::new()
+                },
+            );
         }
         for d in diags.items() {
             if d.severity == Severity::Error || !global.quiet {

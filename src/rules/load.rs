@@ -82,6 +82,11 @@ pub(crate) struct LoadedFile {
     pub thresholds: Vec<(EntryId, Located<f64>)>,
     /// `[zones]`: the factor of each zone named, in the order written.
     pub zones: Vec<(Zone, f64)>,
+    /// `catalog = "..."`: the catalog the file is written for, when it says.
+    pub written_for: Option<String>,
+    /// Set when the file is written for another catalog than the one in use: its rules and
+    /// thresholds were left out (their ids would name other services).
+    pub other_catalog: bool,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +158,58 @@ pub(crate) fn load_file(
 ) -> LoadedFile {
     let lines = Lines::new(origin, text);
     let at = |offset: usize| lines.at(offset);
+    let mut out = LoadedFile::default();
+    let table = match DeTable::parse(text) {
+        Ok(table) => table.into_inner(),
+        Err(e) => {
+            let offset = e.span().map(|s| s.start);
+            diags.record(Diagnostic {
+                severity: Severity::Error,
+                at: offset.map_or_else(|| Location::file(origin), at),
+                message: format!("not a valid rules file: {}", e.message().trim_end()),
+                hint: Some(SCHEMA_HINT.to_string()),
+            });
+            return out;
+        }
+    };
+    // `catalog` first: it decides whether the ids below mean anything here.
+    for (key, value) in table.iter().filter(|(k, _)| k.get_ref() == "catalog") {
+        match value.get_ref() {
+            DeValue::String(name) if !name.trim().is_empty() => {
+                let name = name.trim().to_string();
+                let meta = catalog.meta();
+                if !meta.takes_rules_for(&name) {
+                    diags.record(Diagnostic {
+                        severity: Severity::Warning,
+                        at: at(key.span().start),
+                        message: format!(
+                            "these rules are written for catalog `{name}`, not `{}` (in use): \
+                             they are left out",
+                            meta.short
+                        ),
+                        hint: Some(format!(
+                            "rules for `{}` say `catalog = \"{}\"`; a tailored copy of `{name}` \
+                             says `based_on = \"{name}\"` in its [catalog] table",
+                            meta.short, meta.short
+                        )),
+                    });
+                    out.other_catalog = true;
+                }
+                out.written_for = Some(name);
+            }
+            _ => diags.record(Diagnostic {
+                severity: Severity::Error,
+                at: at(key.span().start),
+                message:
+                    "`catalog` names the catalog the rules are written for: catalog = \"csirt-2.1\""
+                        .into(),
+                hint: Some(SCHEMA_HINT.to_string()),
+            }),
+        }
+    }
+    if out.other_catalog {
+        return out;
+    }
     let mut error = |offset: Option<usize>, message: String, hint: &str| {
         diags.record(Diagnostic {
             severity: Severity::Error,
@@ -161,23 +218,11 @@ pub(crate) fn load_file(
             hint: (!hint.is_empty()).then(|| hint.to_string()),
         });
     };
-    let mut out = LoadedFile::default();
-    let table = match DeTable::parse(text) {
-        Ok(table) => table.into_inner(),
-        Err(e) => {
-            let offset = e.span().map(|s| s.start);
-            error(
-                offset,
-                format!("not a valid rules file: {}", e.message().trim_end()),
-                SCHEMA_HINT,
-            );
-            return out;
-        }
-    };
     for (key, value) in table.iter() {
         let offset = Some(key.span().start);
         let name: &str = key.get_ref();
         match name {
+            "catalog" => {} // read above
             "threshold" => match number(value) {
                 Ok(t) if t > 0.0 && t.is_finite() => {
                     out.threshold = Some(Located {
@@ -264,7 +309,7 @@ pub(crate) fn load_file(
             },
             other => error(
                 offset,
-                format!("unknown key `{other}` (a rules file has `threshold`, `[thresholds]`, `[zones]` and `[[rule]]`)"),
+                format!("unknown key `{other}` (a rules file has `catalog`, `threshold`, `[thresholds]`, `[zones]` and `[[rule]]`)"),
                 SCHEMA_HINT,
             ),
         }

@@ -310,3 +310,154 @@ fn examples_written_from_labelled_tickets_tag_what_the_rules_miss_and_say_like_w
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.csv:2"), "{stderr}");
 }
+
+/// The `tag_source` of every row of a tagged CSV.
+fn tag_sources(csv: &std::path::Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(csv).unwrap();
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "tag_source")
+        .expect("a tag_source column");
+    reader
+        .records()
+        .map(|r| r.unwrap()[column].to_string())
+        .collect()
+}
+
+#[test]
+fn rules_written_for_another_catalog_never_fire_and_a_note_says_how_to_write_some() {
+    // Before: under psirt-1.1 the CSIRT default rules whose numbers exist there still fired
+    // ("Ransomware note on FS01" -> 6.4 Continuing Education for all Stakeholders, by rule).
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("psirt.csv");
+    let out = tagger(&[
+        "--catalog",
+        "psirt-1.1",
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let sources = tag_sources(&out_path);
+    assert_eq!(sources.len(), 12);
+    assert!(sources.iter().all(|s| s != "rule"), "{sources:?}");
+    assert!(
+        stderr.contains(
+            "no rules are written for catalog psirt-1.1 (the default rules are for csirt-2.1)"
+        ) && stderr.contains("catalog = \"psirt-1.1\""),
+        "{stderr}"
+    );
+    // A team's file that says it is for csirt-2.1 is left out with a warning at its line.
+    let rules = dir.path().join("ours.toml");
+    std::fs::write(
+        &rules,
+        "# ours\ncatalog = \"csirt-2.1\"\n\n[[rule]]\nid = \"r\"\nservice = \"6.4\"\nany = [\"ransomware\"]\n",
+    )
+    .unwrap();
+    let out = tagger(&[
+        "--catalog",
+        "psirt-1.1",
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "--rules",
+        rules.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:2:1: warning: these rules are written for catalog `csirt-2.1`, not `psirt-1.1`",
+            rules.display()
+        )),
+        "{stderr}"
+    );
+    assert!(tag_sources(&out_path).iter().all(|s| s != "rule"));
+    // The same file under its own catalog fires.
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--no-fallback",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(tag_sources(&out_path).iter().any(|s| s == "rule"));
+}
+
+#[test]
+fn add_rules_adds_to_the_defaults_where_rules_replaces_them() {
+    // Before: only --rules existed, and one extra file left most tickets untagged.
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.toml");
+    std::fs::write(
+        &extra,
+        "catalog = \"csirt-2.1\"\n\n[[rule]]\nid = \"team.parking-app\"\nservice = \"7.3\"\nany = [\"parking app\"]\n",
+    )
+    .unwrap();
+    let run = |flag: &str| {
+        let out_path = dir.path().join(format!("out{flag}.csv"));
+        let mut args = vec![
+            "tag",
+            "fixtures/exports/zammad/tickets_hours.csv",
+            "--no-fallback",
+            "-o",
+            out_path.to_str().unwrap(),
+        ];
+        if !flag.is_empty() {
+            args.extend([flag, extra.to_str().unwrap()]);
+        }
+        let out = tagger(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tag_sources(&out_path)
+            .iter()
+            .filter(|s| *s == "rule")
+            .count()
+    };
+    let defaults = run("");
+    let added = run("--add-rules");
+    let replaced = run("--rules");
+    assert!(defaults >= 4, "{defaults}");
+    // The defaults miss the parking-app advisory; added to them, the team's rule catches it.
+    assert_eq!(added, defaults + 1);
+    assert_eq!(replaced, 1, "only the parking-app ticket");
+    let json = stdout_of(&[
+        "explain",
+        "fixtures/exports/zammad/tickets_hours.csv",
+        "--id",
+        "52106",
+        "--add-rules",
+        extra.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(json.contains("team.parking-app"), "{json}");
+}
+
+#[test]
+fn rules_init_writes_the_whole_ticket_tests_so_the_copy_runs_every_check() {
+    // Before: the copy ran 739 checks against 808 embedded: the tests/ files were missing.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("team");
+    let out = tagger(&["rules", "init", copy.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(copy
+        .join("tests")
+        .join("6-incident-management.toml")
+        .is_file());
+    let last = |args: &[&str]| stdout_of(args).lines().last().unwrap_or("").to_string();
+    let embedded = last(&["rules", "test"]);
+    assert!(embedded.ends_with("passed, 0 failed"), "{embedded}");
+    assert_eq!(last(&["rules", "test", copy.to_str().unwrap()]), embedded);
+}
