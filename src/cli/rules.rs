@@ -96,9 +96,9 @@ fn write_defaults(dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
     let existing: Vec<String> = targets
         .iter()
         .filter(|(path, _)| path.exists())
-        .filter_map(|(path, _)| {
+        .map(|(path, _)| {
             let relative = path.strip_prefix(dir).unwrap_or(path);
-            Some(relative.display().to_string())
+            relative.display().to_string()
         })
         .collect();
     if !existing.is_empty() && !force {
