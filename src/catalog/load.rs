@@ -380,10 +380,48 @@ impl Catalog {
                     msg.push_str(&format!(
                         " (if you meant the relative numbering, write rel:{key}, which is {official})"
                     ));
+                    return Err(msg);
                 }
             }
         }
+        let close = self.close_to(key);
+        if !close.is_empty() {
+            msg.push_str(&format!("; did you mean {}?", close.join(" or ")));
+        }
         Err(msg)
+    }
+
+    /// Up to three ids or slugs close to a mistyped `key` (`6.44` -> `6.4`, `incident-anlysis`
+    /// -> `incident-analysis`), as "`6.4` (Mitigation and recovery)", closest first.
+    fn close_to(&self, key: &str) -> Vec<String> {
+        let key = key.to_lowercase();
+        // Ids are short: one edit apart is close. Slugs and names are words: by similarity.
+        let mut scored: Vec<(f64, &str, EntryId)> = self
+            .by_key
+            .iter()
+            .filter_map(|(k, &id)| {
+                let numeric = k.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let score = if numeric {
+                    let d = strsim::levenshtein(&key, k);
+                    (d <= 1).then(|| 1.0 - d as f64 / 10.0)?
+                } else {
+                    let s = strsim::jaro_winkler(&key, k);
+                    (s >= 0.85).then_some(s)?
+                };
+                Some((score, k.as_str(), id))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut seen: Vec<EntryId> = Vec::new();
+        let mut out = Vec::new();
+        for (_, k, id) in scored {
+            if seen.contains(&id) || out.len() == 3 {
+                continue;
+            }
+            seen.push(id);
+            out.push(format!("`{k}` ({})", self.entry(id).name));
+        }
+        out
     }
 
     /// The id and name, as `6.3 Artifact and forensic evidence analysis`.
@@ -718,6 +756,26 @@ description = "Taking samples apart."
         let c = load(SMALL).unwrap();
         let err = c.resolve("2.3").unwrap_err();
         assert!(err.contains("rel:2.3"), "{err}");
+    }
+
+    #[test]
+    fn a_mistyped_id_or_slug_gets_a_did_you_mean() {
+        let c = Catalog::default_embedded();
+        let err = c.resolve("6.44").unwrap_err();
+        assert!(
+            err.contains("did you mean `6.4` (Mitigation and recovery)"),
+            "{err}"
+        );
+        let err = c.resolve("incident-anlysis").unwrap_err();
+        assert!(
+            err.contains(
+                "did you mean `incident-analysis` (Information security incident analysis)"
+            ),
+            "{err}"
+        );
+        // Nothing close: no guess.
+        let err = c.resolve("printer").unwrap_err();
+        assert!(!err.contains("did you mean"), "{err}");
     }
 
     #[test]

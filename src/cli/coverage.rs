@@ -12,6 +12,7 @@ use csirt_tagger::tag::Tagging;
 use rayon::prelude::*;
 
 use super::import_args::ImportArgs;
+use super::outputs::Sink;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
@@ -29,8 +30,11 @@ use super::GlobalArgs;
 #[command(verbatim_doc_comment)]
 pub struct CoverageArgs {
     /// Ticket exports (CSV or TSV; `-` reads stdin).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
+    /// Write to this file instead of stdout (replaced whole when the command succeeds).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Output: text; csv (the rule-overlap matrix: a header `rule,<rule ids>`, one row per
     /// rule that fired, cells = tickets both fired on, the diagonal its own count); json (the
     /// whole report, `evaluate::coverage::CoverageReport`).
@@ -88,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
         Ok(())
     })?;
     let report = coverage.finish(matcher, tagger.catalog(), args.top);
-    let mut out = std::io::stdout().lock();
+    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
     match args.format {
         CoverageFormat::Json => {
             writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
@@ -102,7 +106,7 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
                     false => neutralize_formula(id).into_owned(),
                 })
                 .collect();
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(std::iter::once("rule").chain(ids.iter().map(String::as_str)))?;
             for (id, row) in ids.iter().zip(&m) {
                 let cells = row.iter().map(u64::to_string);
@@ -112,6 +116,7 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
         }
         CoverageFormat::Text => write_text(&mut out, &report, args.top)?,
     }
+    out.finish(global.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

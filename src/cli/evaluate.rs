@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use super::evaluate_output::{write_csv, write_text, EvaluateFormat};
 use super::import_args::ImportArgs;
+use super::outputs::Sink;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::rules_args::RulesArgs;
 use super::GlobalArgs;
@@ -35,9 +36,12 @@ use super::GlobalArgs;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct EvaluateArgs {
-    /// Ticket exports (CSV or TSV).
-    #[arg(required = true)]
+    /// Ticket exports (CSV or TSV; `-` reads stdin).
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
+    /// Write to this file instead of stdout (replaced whole when the command succeeds).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Gold labels: CSV with columns id, services (joined with `;`) and optionally primary.
     #[arg(long, value_name = "FILE")]
     pub gold: PathBuf,
@@ -197,7 +201,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
             );
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
     match args.format {
         EvaluateFormat::Json => {
             let doc = serde_json::json!({
@@ -213,6 +217,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         EvaluateFormat::Csv => write_csv(&mut out, &scored, args.raw)?,
         EvaluateFormat::Text => write_text(&mut out, &scored, &args.gold)?,
     }
+    out.finish(global.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

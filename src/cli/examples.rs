@@ -30,8 +30,8 @@ use super::GlobalArgs;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ExamplesArgs {
-    /// Ticket exports (CSV or TSV).
-    #[arg(required = true)]
+    /// Ticket exports (CSV or TSV; `-` reads stdin).
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
     /// Gold labels: CSV with columns id, services (joined with `;`) and optionally primary.
     #[arg(long, value_name = "FILE")]

@@ -1,6 +1,6 @@
 //! `csirt-tagger explain`: why a ticket (or a text) gets its tags.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use csirt_tagger::rules::Zone;
 use csirt_tagger::tag::{Explanation, Outcome, TagSource};
 
 use super::import_args::ImportArgs;
+use super::outputs::Sink;
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
 use super::GlobalArgs;
@@ -28,8 +29,11 @@ use super::GlobalArgs;
 #[command(verbatim_doc_comment)]
 pub struct ExplainArgs {
     /// Ticket export holding the ticket (CSV or TSV; `-` reads stdin); needs --id.
-    #[arg(requires = "id", conflicts_with = "text")]
+    #[arg(requires = "id", conflicts_with = "text", value_name = "EXPORT")]
     pub input: Option<PathBuf>,
+    /// Write to this file instead of stdout (replaced whole when the command succeeds).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Id of the ticket to explain, as the ticket system shows it (`SEC-123`).
     #[arg(long, requires = "input")]
     pub id: Option<String>,
@@ -83,13 +87,13 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("give --text TEXT, or an export and --id ID"),
     };
     let explanation = tagger.explain(&ticket);
-    let stdout = std::io::stdout();
+    let inputs: Vec<PathBuf> = args.input.iter().cloned().collect();
+    let mut out = Sink::open(args.output.as_deref(), &inputs)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => out.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         ExplainFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &explanation)?;
@@ -97,7 +101,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
         ExplainFormat::Text => write_text(&mut out, &explanation, Paint(color))?,
     }
-    out.flush()?;
+    out.finish(global.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

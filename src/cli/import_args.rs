@@ -21,7 +21,7 @@ use super::size::parse_size;
 pub struct ImportArgs {
     /// Export flavour: rt, jira, servicenow, otrs, zammad, thehive, generic or auto
     /// [default: auto, detected from the header].
-    #[arg(long, visible_alias = "input-format", value_name = "FLAVOUR")]
+    #[arg(long, visible_aliases = ["input-format", "flavor"], value_name = "FLAVOUR")]
     pub flavour: Option<String>,
     /// Text encoding: utf-8, utf-16le, utf-16be, windows-1252, latin1... or auto [default:
     /// auto: BOM, else UTF-8 if valid, else windows-1252].

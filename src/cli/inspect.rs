@@ -34,6 +34,7 @@ use csirt_tagger::{Diagnostic, Diagnostics};
 use serde::Serialize;
 
 use super::import_args::ImportArgs;
+use super::outputs::Sink;
 use super::GlobalArgs;
 
 /// Show how an export is understood: flavour, encoding, delimiter, column mapping, date and
@@ -46,9 +47,12 @@ use super::GlobalArgs;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct InspectArgs {
-    /// Ticket exports (CSV or TSV); `-` reads stdin.
-    #[arg(required = true, value_name = "FILE")]
+    /// Ticket exports (CSV or TSV; `-` reads stdin).
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
+    /// Write to this file instead of stdout (replaced whole when the command succeeds).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// How many tickets to show per input.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub limit: usize,
@@ -114,7 +118,7 @@ struct TextView {
 pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> {
     let opts = args.import.to_options()?;
     let mut rejects_out = args.import.rejects_writer(false)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
     let mut all = Vec::new();
     for (source, input) in args.inputs.iter().enumerate() {
         let mut reader = Reader::open(input, source, &opts)?;
@@ -151,7 +155,7 @@ pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> 
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     }
-    out.flush()?;
+    out.finish(_global.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

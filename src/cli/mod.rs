@@ -16,6 +16,7 @@ mod rules_args;
 mod rules_check;
 mod rules_test;
 mod services;
+mod shell;
 mod size;
 mod tag;
 pub mod term;
@@ -78,6 +79,10 @@ pub enum Command {
     Coverage(coverage::CoverageArgs),
     /// Write labelled tickets as an examples file for the index fallback (`--examples`).
     Examples(examples::ExamplesArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Write the man pages: csirt-tagger.1 and one per command (csirt-tagger-tag.1, ...).
+    Man(shell::ManArgs),
 }
 
 /// Runs the command and maps the outcome to an exit code: 0 done, 1 error (2 is clap's, for
@@ -94,6 +99,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&cli.global, args),
         Command::Coverage(args) => coverage::run(&cli.global, args),
         Command::Examples(args) => examples::run(&cli.global, args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(&cli.global, args),
     };
     match result {
         Ok(code) => code,
@@ -166,6 +173,62 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// One name for each thing across commands: the exports read are EXPORT, the file written
+    /// is `-o/--output`, the output format is `--format`.
+    #[test]
+    fn every_command_names_its_input_output_and_format_alike() {
+        fn walk(command: &clap::Command, path: &str, seen: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                let at = format!("{path} {id}");
+                if arg.is_positional() && (id == "inputs" || id == "input") {
+                    let names: Vec<&str> = arg
+                        .get_value_names()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|n| n.as_str())
+                        .collect();
+                    assert_eq!(names, ["EXPORT"], "{at}");
+                    seen.push(path.to_string());
+                }
+                if arg.get_long() == Some("output") {
+                    assert_eq!(arg.get_short(), Some('o'), "{at}");
+                }
+                // (`--date-format` says how to read dates: an input option.)
+                assert!(
+                    !(arg
+                        .get_long()
+                        .is_some_and(|l| l.ends_with("-format") && l != "date-format")),
+                    "{at}: output formats are --format"
+                );
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), seen);
+            }
+        }
+        let mut seen = Vec::new();
+        walk(&Cli::command(), "csirt-tagger", &mut seen);
+        for command in [
+            "tag", "report", "inspect", "evaluate", "coverage", "examples", "explain",
+        ] {
+            assert!(
+                seen.contains(&format!("csirt-tagger {command}")),
+                "{command}: {seen:?}"
+            );
+        }
+        // Every command that writes a document takes -o.
+        let cli = Cli::command();
+        for command in [
+            "tag", "report", "inspect", "evaluate", "coverage", "examples", "explain", "services",
+        ] {
+            let sub = cli.find_subcommand(command).unwrap();
+            assert!(
+                sub.get_arguments().any(|a| a.get_short() == Some('o')),
+                "{command} has no -o"
+            );
+        }
     }
 
     #[test]

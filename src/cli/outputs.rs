@@ -28,3 +28,81 @@ pub fn refuse_writing_over_inputs(
     }
     Ok(())
 }
+
+/// Where a command's document goes: stdout, or the `-o` file, written whole when the command
+/// succeeds (through a temporary file beside it, so a failed or interrupted run leaves the
+/// file as it was). Documents written this way are small (tables, JSON summaries): kept in
+/// memory until [`Sink::finish`].
+pub enum Sink {
+    /// Standard output, buffered.
+    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    /// The `-o` file, and what will be written to it.
+    File {
+        /// Where.
+        path: PathBuf,
+        /// What.
+        bytes: Vec<u8>,
+    },
+}
+
+impl Sink {
+    /// Stdout when `path` is `None` or `-`; else the file, after checking that it is none of
+    /// `inputs`.
+    pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> anyhow::Result<Sink> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => {
+                refuse_writing_over_inputs(inputs, &[("-o", Some(p))])?;
+                Ok(Sink::File {
+                    path: p.to_path_buf(),
+                    bytes: Vec::new(),
+                })
+            }
+            _ => Ok(Sink::Stdout(std::io::BufWriter::new(
+                std::io::stdout().lock(),
+            ))),
+        }
+    }
+
+    /// Whether the document goes to a terminal (colours, widths).
+    pub fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal;
+        matches!(self, Sink::Stdout(_)) && std::io::stdout().is_terminal()
+    }
+
+    /// Flushes stdout, or writes the file; says `wrote FILE` on stderr unless `quiet`.
+    pub fn finish(self, quiet: bool) -> anyhow::Result<()> {
+        use std::io::Write;
+        match self {
+            Sink::Stdout(mut out) => Ok(out.flush()?),
+            Sink::File { path, bytes } => {
+                csirt_tagger::output::write_atomically(&path, |w| {
+                    w.write_all(&bytes)
+                        .map_err(|e| csirt_tagger::Error::io(&path, e))
+                })?;
+                if !quiet {
+                    eprintln!("wrote {}", path.display());
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File { bytes, .. } => {
+                bytes.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File { .. } => Ok(()),
+        }
+    }
+}

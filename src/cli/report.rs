@@ -37,7 +37,7 @@ Examples:
 pub struct ReportArgs {
     /// Ticket exports, or CSVs written by `tag` (their `services` columns are used as they
     /// are); with --merge, JSON reports.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
     /// Write the report here (atomically); the format follows the extension.
     #[arg(short, long, value_name = "FILE")]
@@ -78,12 +78,14 @@ pub struct StatsArgs {
     /// so totals add up) or all (wholly toward each) [default: split].
     #[arg(long, value_enum, value_name = "HOW")]
     pub attribution: Option<AttributionArg>,
-    /// Only tickets created on or after this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    /// Only tickets created on or after this day: YYYY-MM-DD, or YYYY-MM / YYYY for the first
+    /// day of that month / year.
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
     pub since: Option<NaiveDate>,
-    /// Only tickets created on or before this day (YYYY-MM-DD); the backlog is measured at its
-    /// end [default end: the latest timestamp in the data].
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    /// Only tickets created on or before this day: YYYY-MM-DD, or YYYY-MM / YYYY for the last
+    /// day of that month / year; the backlog is measured at its end [default end: the latest
+    /// timestamp in the data].
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
     pub until: Option<NaiveDate>,
     /// Only tickets in these queues (comma-separated or repeated; any case).
     #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
@@ -149,9 +151,50 @@ pub enum StatusArg {
     Unknown,
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|e| format!("{e}: write the day as YYYY-MM-DD"))
+/// `YYYY-MM-DD`, or the first (`last` false) or last day of `YYYY-MM` or `YYYY`.
+fn parse_day(text: &str, last: bool) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    let hint = "write a day as YYYY-MM-DD, a month as YYYY-MM or a year as YYYY";
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day);
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |s: &str| {
+        s.parse::<u32>()
+            .ok()
+            .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let (year, month) = match parts.as_slice() {
+        [y] if y.len() == 4 => (number(y), None),
+        [y, m] if y.len() == 4 && (1..=2).contains(&m.len()) => (number(y), number(m)),
+        _ => (None, None),
+    };
+    let Some(year) = year.and_then(|y| i32::try_from(y).ok()) else {
+        return Err(format!("`{text}` is no date: {hint}"));
+    };
+    let first = match month {
+        Some(m) => NaiveDate::from_ymd_opt(year, m, 1),
+        None if parts.len() == 1 => NaiveDate::from_ymd_opt(year, 1, 1),
+        None => None,
+    }
+    .ok_or_else(|| format!("`{text}` is no date: {hint}"))?;
+    if !last {
+        return Ok(first);
+    }
+    let next = match month {
+        Some(_) => first.checked_add_months(chrono::Months::new(1)),
+        None => first.checked_add_months(chrono::Months::new(12)),
+    };
+    next.and_then(|n| n.pred_opt())
+        .ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+fn parse_since(text: &str) -> Result<NaiveDate, String> {
+    parse_day(text, false)
+}
+
+fn parse_until(text: &str) -> Result<NaiveDate, String> {
+    parse_day(text, true)
 }
 
 impl StatsArgs {
@@ -408,4 +451,34 @@ fn report_exports(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_and_until_take_a_day_a_month_or_a_year() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(parse_since("2024-11-05"), Ok(day("2024-11-05")));
+        assert_eq!(parse_until("2024-11-05"), Ok(day("2024-11-05")));
+        assert_eq!(parse_since("2024-11"), Ok(day("2024-11-01")));
+        assert_eq!(parse_until("2024-11"), Ok(day("2024-11-30")));
+        assert_eq!(parse_until("2024-02"), Ok(day("2024-02-29")));
+        assert_eq!(parse_until("2024-12"), Ok(day("2024-12-31")));
+        assert_eq!(parse_since("2024"), Ok(day("2024-01-01")));
+        assert_eq!(parse_until("2024"), Ok(day("2024-12-31")));
+        for bad in [
+            "2024-13",
+            "24-11",
+            "2024-11-31",
+            "nov 2024",
+            "",
+            "2024-1-1-1",
+            "+202-1",
+        ] {
+            let err = parse_since(bad).unwrap_err();
+            assert!(err.contains("YYYY-MM"), "{bad}: {err}");
+        }
+    }
 }

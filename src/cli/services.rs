@@ -1,6 +1,7 @@
 //! `csirt-tagger services`: list the catalog, search it, show the RSIT mapping.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, CatalogIndex, EntryId, Kind};
 use csirt_tagger::output::escape::neutralize_formula;
 
+use super::outputs::Sink;
 use super::GlobalArgs;
 use crate::cli::term;
 
@@ -25,6 +27,9 @@ pub struct ServicesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Tree)]
     pub format: ListFormat,
+    /// Write to this file instead of stdout (replaced whole when the command succeeds).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Show a mapping instead: `rsit` prints each RSIT class and type with the services it
     /// typically exercises.
     #[arg(long, value_name = "CATALOG")]
@@ -126,8 +131,7 @@ pub fn build_index(global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<Cat
 /// Runs `services`.
 pub fn run(global: &GlobalArgs, args: ServicesArgs) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(global)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = Sink::open(args.output.as_deref(), &[])?;
     match (&args.action, &args.map) {
         (Some(ServicesAction::Search(search)), _) => {
             let index = build_index(global, &catalog)?;
@@ -143,7 +147,7 @@ pub fn run(global: &GlobalArgs, args: ServicesArgs) -> anyhow::Result<ExitCode> 
             }
         },
     }
-    out.flush()?;
+    out.finish(global.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -34,16 +34,16 @@ use super::GlobalArgs;
 #[command(verbatim_doc_comment)]
 pub struct TagArgs {
     /// Ticket exports (CSV or TSV); `-` reads stdin.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
     /// Where to write the tagged tickets: `.csv`, `.tsv`, `.txt` or no extension for CSV,
-    /// `.jsonl` for JSON lines; other names need --output-format; never one of the inputs
+    /// `.jsonl` for JSON lines; other names need --format; never one of the inputs
     /// [default: stdout, CSV].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format, when the file name does not say it.
-    #[arg(long, value_enum)]
-    pub output_format: Option<OutputFormat>,
+    /// Output format, when the file name does not say it (`--output-format` is an alias).
+    #[arg(long = "format", visible_alias = "output-format", value_enum)]
+    pub format: Option<OutputFormat>,
     /// Keep cells that a spreadsheet would run as formulas as they are (by default a cell
     /// starting with = + - @ gets a leading ').
     #[arg(long)]
@@ -97,7 +97,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     super::outputs::refuse_writing_over_inputs(&args.inputs, &outputs)?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let tagger = args.rules.load_tagger(global)?;
-    let format = match (args.output_format, &args.output) {
+    let format = match (args.format, &args.output) {
         (Some(OutputFormat::Csv), _) => TaggedFormat::Csv,
         (Some(OutputFormat::Jsonl), _) => TaggedFormat::Jsonl,
         (None, Some(path)) => TaggedFormat::from_path(path).map_err(anyhow::Error::msg)?,

@@ -81,7 +81,7 @@ impl TaggedFormat {
                 "tagged tickets are written as JSON lines, one ticket a line: name the file .jsonl"
             } else {
                 "tagged tickets are written as CSV (.csv, .tsv, .txt) or JSON lines (.jsonl); \
-                 for another name, say which with --output-format csv|jsonl"
+                 for another name, say which with --format csv|jsonl"
             };
             Err(format!(
                 "{}: cannot tell the output format from `.{ext}`: {hint}",

@@ -193,3 +193,68 @@ fn a_tailored_catalog_cannot_put_formulas_in_the_csv_list() {
         "=HYPERLINK(\"http://x\",\"Incidents\")"
     );
 }
+
+#[test]
+fn every_command_that_writes_takes_o_and_the_shell_gets_completions_and_man_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let jira = "fixtures/exports/jira/all-fields.csv";
+    let runs: [(&str, Vec<&str>); 5] = [
+        ("inspect.txt", vec!["inspect", jira, "--flavor", "jira"]),
+        (
+            "evaluate.json",
+            vec![
+                "evaluate",
+                "fixtures/labelled/jira.csv",
+                "--gold",
+                "fixtures/labelled/gold.csv",
+                "--format",
+                "json",
+            ],
+        ),
+        ("coverage.txt", vec!["coverage", jira]),
+        ("services.csv", vec!["services", "--format", "csv"]),
+        (
+            "explain.txt",
+            vec!["explain", "--text", "ransomware on the file server"],
+        ),
+    ];
+    for (name, args) in runs {
+        let path = dir.path().join(name);
+        let mut args = args.clone();
+        args.extend(["-o", path.to_str().unwrap()]);
+        let out = tagger(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?} wrote on stdout");
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.len() > 40, "{args:?}: {written}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("wrote {}", path.display())));
+    }
+    // -o never names an input.
+    let out = tagger(&["inspect", jira, "-o", jira]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to write over"));
+    // Months in --since/--until: all twelve tickets were created in November 2026.
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "report", jira, "--since", "2026-11", "--until", "2026-11", "--format", "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["workload"]["counts"]["included"], 12);
+    assert_eq!(v["options"]["until"], "2026-11-30");
+    // Completions for the usual shells, and man pages for every command.
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(
+            script.contains("csirt-tagger") && script.contains("attribution"),
+            "{shell}"
+        );
+    }
+    let man = dir.path().join("man");
+    let out = tagger(&["man", "-o", man.to_str().unwrap()]);
+    assert!(out.status.success());
+    let report = std::fs::read_to_string(man.join("csirt-tagger-report.1")).unwrap();
+    assert!(report.contains(".TH csirt-tagger-report 1") && report.contains("attribution"));
+}

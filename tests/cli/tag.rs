@@ -325,7 +325,7 @@ fn an_output_name_that_says_no_known_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (name, says) in [
         ("out.json", "name the file .jsonl"),
-        ("out.xlsx", "--output-format csv|jsonl"),
+        ("out.xlsx", "--format csv|jsonl"),
     ] {
         let path = dir.path().join(name);
         let out = tagger(&[
@@ -352,6 +352,18 @@ fn an_output_name_that_says_no_known_format_is_refused() {
     assert!(out.status.success());
     let first = std::fs::read_to_string(&named).unwrap();
     assert!(first.starts_with('{'), "{first:.80}");
+    // `--format`, as every other command names it (`--output-format` above is its alias).
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/jira/all-fields.csv",
+        "-o",
+        named.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let again = std::fs::read_to_string(&named).unwrap();
+    assert!(again.starts_with("Summary,"), "{again:.80}");
 }
 
 #[test]
