@@ -59,12 +59,71 @@ pub struct EvaluateArgs {
     /// How many misses and false alarms to show.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
+    /// Fail (exit 1, after the figures) when a figure of the rules falls below its floor:
+    /// `micro=0.85,macro=0.80,primary=0.90` (micro and macro F1, primary accuracy; any of
+    /// them). For CI: a change to the rules that costs quality cannot pass unnoticed.
+    #[arg(long, value_name = "FIGURE=MIN", value_delimiter = ',', value_parser = parse_floor)]
+    pub fail_below: Vec<(Figure, f64)>,
     /// Rules and fallback.
     #[command(flatten)]
     pub rules: RulesArgs,
     /// How to read the exports.
     #[command(flatten)]
     pub import: ImportArgs,
+}
+
+/// A figure `--fail-below` can hold the rules to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// Micro-averaged F1.
+    Micro,
+    /// Macro-averaged F1.
+    Macro,
+    /// Primary accuracy.
+    Primary,
+}
+
+impl Figure {
+    fn name(self) -> &'static str {
+        match self {
+            Figure::Micro => "micro-F1",
+            Figure::Macro => "macro-F1",
+            Figure::Primary => "primary accuracy",
+        }
+    }
+
+    fn of(self, report: &Report) -> f64 {
+        match self {
+            Figure::Micro => report.micro.f1,
+            Figure::Macro => report.macro_scores.f1,
+            Figure::Primary => report.primary.accuracy,
+        }
+    }
+}
+
+/// `micro=0.85`.
+fn parse_floor(text: &str) -> Result<(Figure, f64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: write FIGURE=MIN, e.g. micro=0.85"))?;
+    let figure = match name.trim() {
+        "micro" => Figure::Micro,
+        "macro" => Figure::Macro,
+        "primary" => Figure::Primary,
+        other => {
+            return Err(format!(
+                "`{other}`: the figures are micro, macro and primary"
+            ))
+        }
+    };
+    let min: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}`: a floor is a number from 0 to 1"))?;
+    if !(0.0..=1.0).contains(&min) {
+        return Err(format!("`{value}`: a floor is a number from 0 to 1"));
+    }
+    Ok((figure, min))
 }
 
 /// A gold service missed, or a service tagged wrongly, with why.
@@ -218,6 +277,18 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         EvaluateFormat::Text => write_text(&mut out, &scored, &args.gold)?,
     }
     out.finish(global.quiet)?;
+    let below: Vec<String> = args
+        .fail_below
+        .iter()
+        .filter(|(figure, min)| figure.of(report) < *min)
+        .map(|(figure, min)| format!("{} {:.3} < {min}", figure.name(), figure.of(report)))
+        .collect();
+    if !below.is_empty() {
+        anyhow::bail!(
+            "the rules fall below the floor of --fail-below: {}",
+            below.join("; ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

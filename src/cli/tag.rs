@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::EntryId;
-use csirt_tagger::output::tagged::{Renderer, TaggedFormat};
+use csirt_tagger::output::tagged::{CsvStyle, Renderer, TaggedFormat};
 use csirt_tagger::output::AtomicFile;
 use csirt_tagger::tag::{DetailedTagging, TagSource, Tagger};
 use rayon::prelude::*;
@@ -48,6 +48,13 @@ pub struct TagArgs {
     /// starting with = + - @ gets a leading ').
     #[arg(long)]
     pub raw: bool,
+    /// Delimiter of the tagged CSV: one character, or tab, comma, semicolon, pipe [default:
+    /// the first input's, so a `;` export comes back with `;`].
+    #[arg(long, value_name = "CHAR")]
+    pub output_delimiter: Option<String>,
+    /// Write the tagged CSV without a byte order mark even when the input had one.
+    #[arg(long)]
+    pub no_bom: bool,
     /// Worker threads for tagging [default: one per core].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -129,11 +136,19 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         .output
         .as_ref()
         .map_or("<stdout>".to_string(), |p| p.display().to_string());
-    let renderer = Renderer {
+    let output_delimiter = match &args.output_delimiter {
+        Some(d) => csirt_tagger::import::parse_delimiter(d)
+            .map_err(anyhow::Error::msg)
+            .context("--output-delimiter")?,
+        None => None,
+    };
+    // The layout is the first input's, decided when it is opened.
+    let mut renderer = Renderer {
         catalog: tagger.catalog(),
         matcher: tagger.matcher(),
         format,
         raw: args.raw,
+        style: CsvStyle::default(),
     };
     let mut first_header: Option<(PathBuf, Vec<String>)> = None;
     let mut tally = Tally::default();
@@ -152,6 +167,14 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
             }
             match &first_header {
                 None => {
+                    let mut style = CsvStyle::of(info);
+                    if let Some(d) = output_delimiter {
+                        // Asked for: a delimiter of the user's, quoted as CSV is.
+                        style.delimiter = d;
+                        style.quoting = true;
+                    }
+                    style.bom &= !args.no_bom;
+                    renderer.style = style;
                     out.write_all(&renderer.header(&info.headers)?)
                         .with_context(|| output_name.clone())?;
                     first_header = Some((info.path.clone(), info.headers.clone()));

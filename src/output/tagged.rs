@@ -11,10 +11,15 @@
 //! | `tag_source` | `rule`, `index` or `none` |
 //! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3) |
 //!
-//! JSONL (`-o file.jsonl`): one object per ticket, schema version 1:
+//! JSONL (`-o file.jsonl`): one object per ticket, schema version 1, with the fields as the
+//! reader understood them, the same whatever the ticket system (`created` and `resolved` as
+//! `YYYY-MM-DDTHH:MM:SS` or null, `status` `open`/`closed`/`unknown`, `time_spent_s` in
+//! seconds or null, `priority` and `queue` or null), so exports of several systems join:
 //!
 //! ```json
-//! {"schema":1,"source":"export.csv","line":2,"id":"SEC-1","columns":[["Summary","..."],["Labels","a"],["Labels","b"]],
+//! {"schema":1,"source":"export.csv","line":2,"id":"SEC-1","title":"...","created":"2026-11-22T15:04:00",
+//!  "resolved":null,"status":"open","time_spent_s":3600.0,"priority":"High","queue":"Security Incidents",
+//!  "columns":[["Summary","..."],["Labels","a"],["Labels","b"]],
 //!  "services":["6.4","6.4.2"],"primary_service":"6.4","service_names":["Mitigation and recovery","Ad hoc measures and containment"],
 //!  "tag_source":"rule","matched_rules":["6.4.isolate"],"scores":{"6.4":2.0,"6.4.2":1.0},
 //!  "matches":[{"rule":"6.4.isolate","word":"isolate","field":"Description","column":4,"start":10,"end":18,"text":"isolated"}],
@@ -53,6 +58,53 @@ const LIKE_SHOWN: usize = 3;
 
 /// The version of the JSONL record layout.
 pub const JSONL_SCHEMA: u32 = 1;
+
+/// How the tagged CSV is laid out: by default as the input was (a German `;` export with a
+/// BOM comes back as `;` with a BOM, so the spreadsheet that made it opens it the same way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// Whether the file starts with a UTF-8 byte order mark.
+    pub bom: bool,
+    /// Whether fields are quoted when they need it; `false` for RT's TSV, where `"` is data:
+    /// nothing is quoted, and a delimiter or line break inside a cell becomes a space.
+    pub quoting: bool,
+}
+
+impl Default for CsvStyle {
+    /// Comma, no BOM, quoted when needed.
+    fn default() -> CsvStyle {
+        CsvStyle {
+            delimiter: b',',
+            bom: false,
+            quoting: true,
+        }
+    }
+}
+
+impl CsvStyle {
+    /// The style of an input as read.
+    pub fn of(info: &crate::import::SourceInfo) -> CsvStyle {
+        CsvStyle {
+            delimiter: info.delimiter.bytes().next().unwrap_or(b','),
+            bom: info.bom,
+            quoting: info.quoting,
+        }
+    }
+
+    fn writer(&self, out: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .quote_style(if self.quoting {
+                csv::QuoteStyle::Necessary
+            } else {
+                csv::QuoteStyle::Never
+            })
+            .from_writer(out)
+    }
+}
 
 /// How the tagged output is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +212,8 @@ pub struct Renderer<'a> {
     pub format: TaggedFormat,
     /// Keep cells as they are, formulas included (`--raw`).
     pub raw: bool,
+    /// Delimiter, BOM and quoting of the CSV.
+    pub style: CsvStyle,
 }
 
 impl Renderer<'_> {
@@ -168,9 +222,14 @@ impl Renderer<'_> {
         if self.format == TaggedFormat::Jsonl {
             return Ok(Vec::new());
         }
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let start = if self.style.bom {
+            "\u{feff}".as_bytes().to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut w = self.style.writer(start);
         let cells = headers.iter().map(String::as_str).chain(TAG_COLUMNS);
-        write_cells(&mut w, cells, self.raw)?;
+        write_cells(&mut w, cells, self.raw, &self.style)?;
         w.into_inner().map_err(|e| csv_error(e.into_error().into()))
     }
 
@@ -186,9 +245,7 @@ impl Renderer<'_> {
     ) -> Result<()> {
         match self.format {
             TaggedFormat::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .flexible(true)
-                    .from_writer(std::mem::take(out));
+                let mut w = self.style.writer(std::mem::take(out));
                 for (ticket, tagged) in tickets.iter().zip(taggings) {
                     let tags = tag_columns(self.catalog, self.matcher, &tagged.tagging);
                     // Our own columns are ids and names from the catalog; neutralising them
@@ -198,7 +255,7 @@ impl Renderer<'_> {
                         .iter()
                         .map(String::as_str)
                         .chain(tags.iter().map(String::as_str));
-                    write_cells(&mut w, cells, self.raw)?;
+                    write_cells(&mut w, cells, self.raw, &self.style)?;
                 }
                 *out = w
                     .into_inner()
@@ -261,11 +318,20 @@ impl Renderer<'_> {
                 }))
             })
             .collect();
+        let when =
+            |t: Option<chrono::NaiveDateTime>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
         serde_json::json!({
             "schema": JSONL_SCHEMA,
             "source": source_name,
             "line": ticket.line,
             "id": ticket.id,
+            "title": ticket.title,
+            "created": when(ticket.created),
+            "resolved": when(ticket.resolved),
+            "status": ticket.status,
+            "time_spent_s": ticket.time_spent,
+            "priority": ticket.priority,
+            "queue": ticket.queue,
             "columns": columns,
             "services": ids,
             "primary_service": primary,
@@ -279,18 +345,24 @@ impl Renderer<'_> {
     }
 }
 
-/// Writes one record, each cell neutralised unless `raw`.
+/// Writes one record, each cell neutralised unless `raw`; without quoting, a delimiter or
+/// line break inside a cell becomes a space (it would split the row).
 fn write_cells<'c, W: Write>(
     w: &mut csv::Writer<W>,
     cells: impl Iterator<Item = &'c str>,
     raw: bool,
+    style: &CsvStyle,
 ) -> Result<()> {
+    let breaks = |c: char| c == '\n' || c == '\r' || c == style.delimiter as char;
     for cell in cells {
-        let cell = if raw {
+        let mut cell = if raw {
             std::borrow::Cow::Borrowed(cell)
         } else {
             neutralize_cell(cell)
         };
+        if !style.quoting && cell.contains(breaks) {
+            cell = std::borrow::Cow::Owned(cell.replace(breaks, " "));
+        }
         w.write_field(cell.as_bytes()).map_err(csv_error)?;
     }
     w.write_record(None::<&[u8]>).map_err(csv_error)

@@ -9,7 +9,9 @@
 //! `change`, then one `by:<column>=<value>` column of tickets per `--by` value.
 //!
 //! Filter on `level` before summing a column: areas repeat their services. A number is
-//! written plainly, an empty cell means no data, `<N` a cell suppressed by `--min-count`.
+//! written plainly and rounded for people to one decimal (tickets, hours, days, percent: `2.8`,
+//! `33.3`); the JSON report keeps the exact figures. An empty cell means no data, `<N` a cell
+//! suppressed by `--min-count`.
 //! `meta` rows carry the provenance and options as `id` (what) and `name` (value), so the
 //! file says what it was made from without breaking the one-row-per-entry shape. Text cells
 //! that a spreadsheet would evaluate are prefixed with `'` unless `--raw`.
@@ -167,9 +169,10 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, raw: bool) -> Res
     w.flush().map_err(|e| Error::io("<report output>", e))
 }
 
-/// Up to 4 decimals, without trailing zeros: `2.8333`, `3`, `0.5`.
+/// Rounded for people to one decimal, without a trailing zero: `2.8`, `3`, `0.5` (tickets,
+/// hours, days and percentages alike; the JSON report keeps the exact figures).
 fn format_number(v: f64) -> String {
-    let s = format!("{v:.4}");
+    let s = format!("{v:.1}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
         "0".to_string()
@@ -203,14 +206,15 @@ mod tests {
             .iter()
             .find(|r| &r[0] == "service" && &r[2] == "6.2")
             .expect("a row for 6.2");
-        // 2 + 1/2 + 1/3 tickets, 4.8333 h, see stats::workload's tests for the hand computation.
+        // 2 + 1/2 + 1/3 tickets, 4.8333 h, see stats::workload's tests for the hand computation;
+        // rounded for people to one decimal (they were 2.8333 and 4.8333).
         assert_eq!(
             (&service[4], &service[5], &service[6], &service[9]),
-            ("2", "4", "2.8333", "4.8333")
+            ("2", "4", "2.8", "4.8")
         );
         assert_eq!((&service[14], &service[15]), ("4", "48"));
         let untagged = rows.iter().find(|r| &r[0] == "untagged").unwrap();
-        assert_eq!((&untagged[6], &untagged[7]), ("3", "33.3333"));
+        assert_eq!((&untagged[6], &untagged[7]), ("3", "33.3"));
         assert!(rows
             .iter()
             .any(|r| &r[0] == "meta" && &r[2] == "attribution" && &r[3] == "split"));

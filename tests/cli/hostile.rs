@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use super::tagger;
 
@@ -319,7 +318,6 @@ fn extremely_long_lines_are_tagged_and_explained_without_flooding_the_terminal()
     )
     .unwrap();
     let file = path.to_str().unwrap();
-    let started = Instant::now();
     let (code, _, rows, _, stderr) = tag_with_rejects(file, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(counts(&stderr), [1, 1, 0, 0, 0]);
@@ -336,7 +334,6 @@ fn extremely_long_lines_are_tagged_and_explained_without_flooding_the_terminal()
         stdout.contains("      ... and 1999980 more (--format json lists them all)"),
         "{stdout:.2000}"
     );
-    assert!(started.elapsed() < Duration::from_secs(120));
 }
 
 // --- Quoting, encodings, line ends, headers, blank rows ---------------------------------------
@@ -823,17 +820,12 @@ fn pathological_regexes_run_in_linear_time() {
         ),
     )
     .unwrap();
-    let started = Instant::now();
+    // A backtracking engine would run for ages here; the hang bound of every test catches it.
     let (code, _, rows, _, stderr) = tag_with_rejects(
         path.to_str().unwrap(),
         &["--rules", &input("pathological-regex.toml")],
     );
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(counts(&stderr), [2, 2, 0, 0, 0]);
     // No `b`, `y`, `c` or `d`: only the word run matches (the title is all word characters).
     assert_eq!(rows[0][7], "hostile.word-run");

@@ -31,10 +31,19 @@ const FIXTURES: &[&str] = &[
     "fixtures/exports/generic/export_pipe_fr.csv",
 ];
 
-/// Parses tagged CSV output into its header and rows.
+/// Parses tagged CSV output into its header and rows. The output keeps the input's delimiter
+/// (and BOM), and an unquoted TSV's quotes are data: found from the header's tag columns.
 fn parse(csv_text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let csv_text = csv_text.trim_start_matches('\u{feff}');
+    let first = csv_text.lines().next().unwrap_or("");
+    let delimiter = [',', ';', '\t', '|']
+        .into_iter()
+        .find(|d| first.contains(&format!("{d}services{d}primary_service{d}")))
+        .unwrap_or(',');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter as u8)
+        .quoting(delimiter != '\t')
         .from_reader(csv_text.as_bytes());
     let header = reader
         .headers()
@@ -613,4 +622,95 @@ fn the_summary_on_stderr_counts_what_the_report_counted() {
         )),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_tagged_csv_keeps_the_inputs_delimiter_and_bom_unless_told_otherwise() {
+    // Before: a German `;` export with a BOM came back as `,` without a BOM, and Excel opened
+    // it as one column.
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("de.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "tag",
+            "fixtures/exports/generic/excel_de.csv",
+            "-o",
+            out_path.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let out = tagger(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(&out_path).unwrap()
+    };
+    let kept = run(&[]);
+    assert!(
+        kept.starts_with("\u{feff}Nr.;Titel;".as_bytes()),
+        "{:?}",
+        &kept[..20]
+    );
+    let told = run(&["--output-delimiter", ",", "--no-bom"]);
+    assert!(told.starts_with(b"Nr.,Titel,"), "{:?}", &told[..20]);
+    // Both read back as what `tag` wrote: `report` takes their tags as they are.
+    let (_, rows) = parse(&String::from_utf8(kept).unwrap());
+    let (_, rows_told) = parse(&String::from_utf8(told).unwrap());
+    assert_eq!(rows, rows_told);
+    let out = tagger(&["report", out_path.to_str().unwrap(), "--format", "json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("written by `tag`"));
+    // RT's TSV stays a TSV whose quotes are data.
+    let rt = dir.path().join("rt.tsv");
+    let out = tagger(&[
+        "tag",
+        "fixtures/exports/rt/Results.tsv",
+        "-o",
+        rt.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&rt).unwrap();
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("4711\tPhishing \"Your mailbox is full\" campaign"),
+        "{text:.300}"
+    );
+}
+
+#[test]
+fn json_lines_carry_the_normalised_fields_so_systems_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    for (export, id, created, status, seconds) in [
+        (
+            "fixtures/exports/jira/all-fields.csv",
+            "SEC-124",
+            "2026-11-22T16:41:00",
+            "closed",
+            5400.0,
+        ),
+        (
+            "fixtures/exports/otrs/ticket_search_de.csv",
+            "2026120110000011",
+            "2026-12-01T08:00:00",
+            "closed",
+            1800.0,
+        ),
+    ] {
+        let out = tagger(&["tag", export, "-o", path.to_str().unwrap()]);
+        assert!(out.status.success());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ticket: serde_json::Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["id"] == id)
+            .unwrap();
+        assert_eq!(ticket["created"], created, "{ticket}");
+        assert_eq!(ticket["status"], status, "{ticket}");
+        assert_eq!(ticket["time_spent_s"], seconds, "{ticket}");
+        assert!(ticket["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(ticket.get("resolved").is_some() && ticket.get("queue").is_some());
+    }
 }

@@ -461,3 +461,41 @@ fn rules_init_writes_the_whole_ticket_tests_so_the_copy_runs_every_check() {
     assert!(embedded.ends_with("passed, 0 failed"), "{embedded}");
     assert_eq!(last(&["rules", "test", copy.to_str().unwrap()]), embedded);
 }
+
+#[test]
+fn evaluate_fails_below_a_floor_after_printing_the_figures() {
+    let args = |floor: &str| {
+        vec![
+            "evaluate".to_string(),
+            "fixtures/labelled/jira.csv".into(),
+            "--gold".into(),
+            "fixtures/labelled/gold.csv".into(),
+            "--quiet".into(),
+            "--fail-below".into(),
+            floor.to_string(),
+        ]
+    };
+    let run = |floor: &str| {
+        let a = args(floor);
+        tagger(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let ok = run("micro=0.5,macro=0.5,primary=0.5");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let low = run("micro=0.5,primary=0.999");
+    let stderr = String::from_utf8_lossy(&low.stderr);
+    assert_eq!(low.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("fall below the floor of --fail-below: primary accuracy 0."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("micro-F1"), "{stderr}");
+    // The figures are printed all the same.
+    assert!(String::from_utf8_lossy(&low.stdout).contains("micro-average"));
+    let bad = run("recall=0.5");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("micro, macro and primary"));
+}
