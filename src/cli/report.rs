@@ -101,6 +101,10 @@ pub struct StatsArgs {
     /// outside the team.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub min_count: u64,
+    /// The report's title, for the team's name or the meeting (HTML and Markdown)
+    /// [default: "Workload per service"].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 /// `--format`.
@@ -289,6 +293,7 @@ pub fn report_options(
         format,
         min_count: stats.min_count,
         raw,
+        title: stats.title.clone(),
     })
 }
 
@@ -326,7 +331,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
     if !given.is_empty() {
         bail!(
             "{} cannot be used with --merge: the partial reports were counted with the options \
-             recorded in them (only --min-count, --format, -o and --raw apply to a merge)",
+             recorded in them (only --min-count, --title, --format, -o and --raw apply to a merge)",
             given.join(", ")
         );
     }

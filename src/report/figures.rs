@@ -186,6 +186,9 @@ pub struct Figures {
     pub resolve_distribution: Vec<Bucket>,
     /// The `--by` table.
     pub by: Option<ByTable>,
+    /// Periods with tickets left off the trend axis, far from the others (a ticket dated 1971
+    /// in an export of 2026): `(label, tickets)`. They count in every other figure.
+    pub trend_outside: Vec<(String, f64)>,
     /// What the figures leave out or assume, in sentences.
     pub notes: Vec<String>,
 }
@@ -301,14 +304,21 @@ impl Figures {
         let o = &work.options;
         let end = work.end();
         let period = o.period;
-        let first = o.since.or(work.total.periods.keys().next().copied());
-        let last =
-            o.until
-                .map(|u| period.start_of(u))
-                .or(work.total.periods.keys().next_back().copied());
+        let (axis, trend_outside) = trend_axis(period, &work.total.periods);
+        let first = o.since.or(axis.map(|(f, _)| f));
+        let last = o.until.map(|u| period.start_of(u)).or(axis.map(|(_, l)| l));
         let periods = match (first, last) {
             (Some(f), Some(l)) => period.range(f, l),
             _ => Vec::new(),
+        };
+        // With --since/--until the window is the user's: nothing is left off the axis.
+        let trend_outside = if o.since.is_some() || o.until.is_some() {
+            Vec::new()
+        } else {
+            trend_outside
+                .into_iter()
+                .map(|(p, n)| (period.label(p), n))
+                .collect()
         };
         let ctx = Ctx {
             min: min_count as f64,
@@ -378,10 +388,71 @@ impl Figures {
             functions,
             resolve_distribution,
             by,
+            trend_outside,
             notes: Vec::new(),
         };
         figures.notes = notes(work, &figures);
         figures
+    }
+}
+
+/// The first and last period of the trend axis, and the periods left off it with their
+/// tickets.
+type TrendAxis = (Option<(NaiveDate, NaiveDate)>, Vec<(NaiveDate, f64)>);
+
+/// Periods of the trend axis: where the tickets are. A group of periods separated from the
+/// others by a long gap (half a year and more) and holding under 5 % of the dated tickets is
+/// left off the axis, so that one ticket dated 1971 does not stretch a year's trend over 55
+/// years; returns the first and last period of the axis and the periods left off with their
+/// tickets.
+fn trend_axis(period: Period, per: &std::collections::BTreeMap<NaiveDate, Shares>) -> TrendAxis {
+    let dated: Vec<(NaiveDate, f64)> = per
+        .iter()
+        .map(|(&p, s)| (p, s.value()))
+        .filter(|(_, n)| *n > 0.0)
+        .collect();
+    let (Some(first), Some(last)) = (dated.first(), dated.last()) else {
+        return (None, Vec::new());
+    };
+    let gap = match period {
+        Period::Week => 26,
+        Period::Month => 6,
+        Period::Quarter => 2,
+    };
+    // Groups of periods with no gap of `gap` periods or more inside.
+    let mut groups: Vec<Vec<(NaiveDate, f64)>> = Vec::new();
+    for &(p, n) in &dated {
+        match groups.last_mut() {
+            Some(g) if steps(period, g.last().expect("groups are not empty").0, p) < gap => {
+                g.push((p, n))
+            }
+            _ => groups.push(vec![(p, n)]),
+        }
+    }
+    let all: f64 = dated.iter().map(|(_, n)| n).sum();
+    let kept: Vec<&Vec<(NaiveDate, f64)>> = groups
+        .iter()
+        .filter(|g| g.iter().map(|(_, n)| n).sum::<f64>() >= 0.05 * all)
+        .collect();
+    let (Some(a), Some(b)) = (kept.first(), kept.last()) else {
+        return (Some((first.0, last.0)), Vec::new());
+    };
+    let (from, to) = (a[0].0, b[b.len() - 1].0);
+    let outside = dated
+        .into_iter()
+        .filter(|(p, _)| *p < from || *p > to)
+        .collect();
+    (Some((from, to)), outside)
+}
+
+/// How many periods from `a` to `b` (`a` before `b`): 1 for neighbours.
+fn steps(period: Period, a: NaiveDate, b: NaiveDate) -> usize {
+    let days = (b - a).num_days().max(0) as usize;
+    match period {
+        Period::Week => days / 7,
+        // A month is 28 to 31 days, a quarter 90 to 92: rounded, neighbours are 1 apart.
+        Period::Month => (days + 15) / 30,
+        Period::Quarter => (days + 45) / 91,
     }
 }
 
@@ -494,6 +565,23 @@ fn notes(work: &Workload, f: &Figures) -> Vec<String> {
                 if n == 1 { "ticket" } else { "tickets" }
             ));
         }
+    }
+    if !f.trend_outside.is_empty() {
+        let n: f64 = f.trend_outside.iter().map(|(_, n)| n).sum();
+        let named: Vec<String> = f
+            .trend_outside
+            .iter()
+            .take(6)
+            .map(|(p, k)| format!("{p}: {}", super::text::count(Cell::Value(*k), 0)))
+            .collect();
+        notes.push(format!(
+            "{} created far from the others ({}{}) {} left off the trend axis; {} in every other figure (--since/--until set the axis yourself).",
+            if n == 1.0 { "1 ticket".to_string() } else { format!("{} tickets", super::text::count(Cell::Value(n), 0)) },
+            named.join("; "),
+            if f.trend_outside.len() > 6 { "; ..." } else { "" },
+            if n == 1.0 { "is" } else { "are" },
+            if n == 1.0 { "it counts" } else { "they count" },
+        ));
     }
     let timed = work.total.timed.value();
     let all = work.total.tickets.value();

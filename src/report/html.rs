@@ -26,15 +26,22 @@ const SCRIPT: &str = include_str!("html/script.js");
 /// Runs first: records script errors where a test (or a reader with dev tools) can see them.
 const ON_ERROR: &str = "window.addEventListener(\"error\",function(e){var t=document.body||document.documentElement;t.setAttribute(\"data-errors\",(t.getAttribute(\"data-errors\")||\"\")+(e.message||\"error\")+\"; \");});";
 
-/// Writes the HTML report.
-pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, w: &Workload) -> io::Result<()> {
+/// Writes the HTML report under `options.title`.
+pub fn write(
+    out: &mut dyn Write,
+    f: &Figures,
+    p: &Provenance,
+    w: &Workload,
+    options: &super::ReportOptions,
+) -> io::Result<()> {
     let mut page = String::with_capacity(64 * 1024);
-    head(&mut page, f, p, w);
+    head(&mut page, f, p, options.title.as_deref());
     page.push_str("<main>\n");
     kpis(&mut page, f);
     charts_section(&mut page, f);
     tables(&mut page, f);
     notes(&mut page, f);
+    made_from(&mut page, f, p, w);
     page.push_str("</main>\n");
     page.push_str(&format!(
         "<footer>Made by {} · JSON schema csirt-tagger/report v{} · open offline, prints on A4/Letter.</footer>\n",
@@ -66,7 +73,7 @@ fn csp_hash(script: &str) -> String {
     format!("'sha256-{b64}'")
 }
 
-fn head(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
+fn head(page: &mut String, f: &Figures, p: &Provenance, title: Option<&str>) {
     let cat = &p.catalog;
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src {} {}; img-src data:; base-uri 'none'; form-action 'none'",
@@ -77,15 +84,17 @@ fn head(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
         (Some(a), Some(b)) => format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")),
         _ => "no dated tickets".to_string(),
     };
+    let standard = format!("Workload per {}", f.level_names[1]);
+    let title = title.unwrap_or(&standard);
     page.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<title>Workload per {} — {} — {}</title>\n<script>{ON_ERROR}</script>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        h(&f.level_names[1]),
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<title>{} — {} — {}</title>\n<script>{ON_ERROR}</script>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        h(title),
         h(&cat.short),
         h(&range)
     ));
     page.push_str(&format!(
-        "<header class=\"top\"><h1>Workload per {}</h1><div class=\"sub\">{} {} · {} tickets · {} · attribution <b>{}</b>: {}</div>\n",
-        h(&f.level_names[1]),
+        "<header class=\"top\"><h1>{}</h1><div class=\"sub\">{} {} · {} tickets · {} · attribution <b>{}</b>: {} · <a href=\"#made-from\">made from</a></div></header>\n",
+        h(title),
         h(&cat.name),
         h(&cat.version),
         text::count(f.total.tickets, f.min_count),
@@ -93,6 +102,12 @@ fn head(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
         f.attribution.as_str(),
         h(f.attribution_note)
     ));
+}
+
+/// What the report was made from (tool, catalog, rules, inputs with their fingerprints,
+/// options), folded away at the foot of the page: there for the record, not for the meeting.
+fn made_from(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
+    let cat = &p.catalog;
     let mut dl = String::new();
     let mut item = |k: &str, v: String| dl.push_str(&format!("<dt>{}</dt><dd>{v}</dd>", h(k)));
     item("Tool", h(&p.tool).into_owned());
@@ -161,7 +176,7 @@ fn head(page: &mut String, f: &Figures, p: &Provenance, w: &Workload) {
         );
     }
     page.push_str(&format!(
-        "<details open><summary>Made from</summary><dl>{dl}</dl></details></header>\n"
+        "<section id=\"made-from\"><details><summary>Made from: tool, catalog, rules, inputs and options, with fingerprints</summary><dl>{dl}</dl></details></section>\n"
     ));
 }
 
@@ -269,22 +284,43 @@ fn charts_section(page: &mut String, f: &Figures) {
         f.attribution.as_str(),
         charts::service_bars(f)
     ));
-    let (donut, donut_legend) = charts::time_donut(f);
+    // A chart with nothing to draw is a sentence instead: an empty block reads as a bug.
+    let empty = |sentence: &str| format!("<p class=\"empty\">{}</p>", h(sentence));
+    let trend = if f.periods.is_empty() {
+        empty("No counted ticket has a creation date: there is no trend to draw.")
+    } else {
+        format!("{}{}", charts::trend_lines(f), legend(&areas))
+    };
+    let donut = if val(f.total.time_spent) > 0.0 {
+        let (donut, donut_legend) = charts::time_donut(f);
+        format!("{donut}{}", legend(&donut_legend))
+    } else {
+        empty("No counted ticket records a time spent: there is no time to share out.")
+    };
     page.push_str(&format!(
-        "<div class=\"grid2\"><section><h2>Trend per {}</h2><p class=\"lead\">Tickets created per {}.</p>{}{}</section>\n<section><h2>Share of time spent</h2><p class=\"lead\">Recorded time spent per {} and on untagged tickets.</p>{donut}{}</section></div>\n",
+        "<div class=\"grid2\"><section><h2>Trend per {}</h2><p class=\"lead\">Tickets created per {}.</p>{trend}</section>\n<section><h2>Share of time spent</h2><p class=\"lead\">Recorded time spent per {} and on untagged tickets.</p>{donut}</section></div>\n",
         h(&f.level_names[0]),
         f.period.as_str(),
-        charts::trend_lines(f),
-        legend(&areas),
         h(&f.level_names[0]),
-        legend(&donut_legend)
     ));
-    page.push_str(&format!(
-        "<section><h2>Time to resolve</h2><p class=\"lead\">Created to resolved, all resolved tickets (median {}, 90th percentile {}).</p>{}</section>\n",
-        text::duration(f.total.resolve_median, f.min_count),
-        text::duration(f.total.resolve_p90, f.min_count),
-        charts::resolve_histogram(f)
-    ));
+    let resolved = f
+        .resolve_distribution
+        .iter()
+        .any(|b| b.tickets.value().is_some_and(|v| v > 0.0))
+        || matches!(f.total.resolved, Cell::Suppressed);
+    if resolved {
+        page.push_str(&format!(
+            "<section><h2>Time to resolve</h2><p class=\"lead\">Created to resolved, all resolved tickets (median {}, 90th percentile {}).</p>{}</section>\n",
+            text::duration(f.total.resolve_median, f.min_count),
+            text::duration(f.total.resolve_p90, f.min_count),
+            charts::resolve_histogram(f)
+        ));
+    } else {
+        page.push_str(&format!(
+            "<section><h2>Time to resolve</h2>{}</section>\n",
+            empty("No counted ticket was resolved within the period: there is no time to resolve to draw.")
+        ));
+    }
 }
 
 /// One table cell: its HTML (escaped already) and the value it sorts by.
@@ -350,19 +386,17 @@ fn table(page: &mut String, id: &str, head: &[&str], body: Vec<Vec<Td>>, foot: V
     ));
 }
 
-fn area_chip(f: &Figures, area: &str) -> Td {
+/// The id in a chip of its area's colour (the colours of the charts), plain when it has no
+/// area (an id outside the catalog, the total rows).
+fn id_chip(f: &Figures, area: &str, id: &str) -> Td {
     if area.is_empty() {
-        return Td {
-            html: String::new(),
-            sort: None,
-            class: "t",
-        };
+        return t(id);
     }
     Td {
         html: format!(
             "<span class=\"chip\" style=\"background:{}\">{}</span>",
             charts::color(f, area),
-            h(area)
+            h(id)
         ),
         sort: None,
         class: "t",
@@ -377,8 +411,7 @@ fn row_cells(f: &Figures, r: &Row) -> Vec<Td> {
         class: "name",
     };
     vec![
-        area_chip(f, &r.area),
-        t(&r.id),
+        id_chip(f, &r.area, &r.id),
         name,
         n(r.primary, text::count(r.primary, m)),
         n(r.exercised, text::count(r.exercised, m)),
@@ -412,7 +445,6 @@ fn tables(page: &mut String, f: &Figures) {
         .cloned()
         .unwrap_or_else(|| "Last period".into());
     let head = [
-        "Area",
         "ID",
         "Name",
         "Primary",
@@ -454,7 +486,7 @@ fn tables(page: &mut String, f: &Figures) {
     );
     page.push_str("</section>\n");
     if !f.functions.is_empty() {
-        page.push_str(&format!("<section><h2>Per {function_name}</h2><p class=\"lead\">Where rules tag {function_name}s; attributed among the {function_name}s of each ticket.</p>\n"));
+        page.push_str(&format!("<section><h2>Per {function_name}</h2><p class=\"lead\">Where rules tag {function_name}s; each takes its part of its {service_name}'s share, so a {function_name} never counts more than its {service_name}.</p>\n"));
         table(
             page,
             "table-functions",
@@ -469,10 +501,10 @@ fn tables(page: &mut String, f: &Figures) {
             "<section><h2>Tickets created per {} and {area_name}</h2>\n",
             f.period.as_str()
         ));
-        let mut head = vec!["Area", "ID", "Name"];
+        let mut head = vec!["ID", "Name"];
         head.extend(f.periods.iter().map(String::as_str));
         let trend_row = |r: &Row| {
-            let mut cells = vec![area_chip(f, &r.area), t(&r.id), t(&r.name)];
+            let mut cells = vec![id_chip(f, &r.area, &r.id), t(&r.name)];
             cells.extend(r.trend.iter().map(|c| n(*c, text::count(*c, f.min_count))));
             cells
         };
@@ -491,7 +523,7 @@ fn tables(page: &mut String, f: &Figures) {
             "<section><h2>Tickets per {service_name} and {}</h2>\n",
             h(&by.column)
         ));
-        let mut head = vec!["Area", "ID", "Name"];
+        let mut head = vec!["ID", "Name"];
         head.extend(by.values.iter().map(String::as_str));
         let cells = |cells: &[Cell]| {
             cells
@@ -512,7 +544,7 @@ fn tables(page: &mut String, f: &Figures) {
                         .map(|s| s.area.clone())
                         .unwrap_or_default()
                 };
-                let mut row = vec![area_chip(f, &area), t(id), t(name)];
+                let mut row = vec![id_chip(f, &area, id), t(name)];
                 row.extend(cells(values));
                 row
             })
@@ -623,6 +655,7 @@ mod tests {
             format: Format::Html,
             min_count: 2,
             raw: false,
+            title: None,
         };
         let page = render_to_string(&work, &catalog, &provenance, &options);
         assert!(page.contains("<span class=\"sup\">&lt;2</span>"));

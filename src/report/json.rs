@@ -251,6 +251,7 @@ mod tests {
                 format: Format::Json,
                 min_count,
                 raw: false,
+                title: None,
             },
         )
     }

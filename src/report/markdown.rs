@@ -14,23 +14,35 @@ use super::text;
 use crate::output::escape::neutralize_formula;
 use crate::stats::Workload;
 
-/// Writes the Markdown report; `raw` keeps formula-like cells as they are.
+/// Writes the Markdown report under `options.title`; `options.raw` keeps formula-like cells as
+/// they are.
 pub fn write(
     out: &mut dyn Write,
     f: &Figures,
     p: &Provenance,
     w: &Workload,
-    raw: bool,
+    options: &super::ReportOptions,
 ) -> io::Result<()> {
+    let raw = options.raw;
     let md = |s: &str| escape(s, raw);
     let m = f.min_count;
-    writeln!(
-        out,
-        "# Workload per {}: {} {}\n",
-        f.level_names[1],
-        md(&p.catalog.name),
-        md(&p.catalog.version)
-    )?;
+    match &options.title {
+        Some(title) => writeln!(
+            out,
+            "# {}\n\nWorkload per {}: {} {}\n",
+            md(title),
+            f.level_names[1],
+            md(&p.catalog.name),
+            md(&p.catalog.version)
+        )?,
+        None => writeln!(
+            out,
+            "# Workload per {}: {} {}\n",
+            f.level_names[1],
+            md(&p.catalog.name),
+            md(&p.catalog.version)
+        )?,
+    }
     let range = match (f.first_seen, f.end) {
         (Some(a), Some(b)) => format!(
             " from {} to {}",

@@ -69,6 +69,9 @@ pub struct ReportOptions {
     pub min_count: u64,
     /// Keep CSV and Markdown cells as they are instead of neutralising formulas (`--raw`).
     pub raw: bool,
+    /// The title of the HTML and Markdown reports (`--title`); `Workload per service` when
+    /// `None`.
+    pub title: Option<String>,
 }
 
 impl Default for ReportOptions {
@@ -77,6 +80,7 @@ impl Default for ReportOptions {
             format: Format::Table,
             min_count: 0,
             raw: false,
+            title: None,
         }
     }
 }
@@ -115,9 +119,9 @@ pub fn render(
         Format::Csv => csv::write(out, &figures, provenance, options.raw),
         Format::Json => json::write(out, &figures, provenance, workload),
         Format::Markdown => {
-            markdown::write(out, &figures, provenance, workload, options.raw).map_err(io)
+            markdown::write(out, &figures, provenance, workload, options).map_err(io)
         }
-        Format::Html => html::write(out, &figures, provenance, workload).map_err(io),
+        Format::Html => html::write(out, &figures, provenance, workload, options).map_err(io),
     }
 }
 

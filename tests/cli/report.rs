@@ -774,3 +774,145 @@ fn reports_of_two_stdin_inputs_merge_and_the_same_one_twice_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("would count twice"));
 }
+
+/// The `<body ...>` attributes chromium reports after the page script ran, at `width` px.
+fn page_state(browser: &Path, page: &Path, width: u32) -> String {
+    let dom = run_chromium(
+        browser,
+        page,
+        &[
+            "--dump-dom".to_string(),
+            format!("--window-size={width},900"),
+        ],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    dom.find("<body")
+        .and_then(|i| dom[i..].find('>').map(|j| dom[i..i + j + 1].to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_page_for_a_meeting_has_its_title_a_trend_where_the_tickets_are_and_fits_1400_px() {
+    let dir = tempfile::tempdir().unwrap();
+    // One ticket dated 1971 among the fixtures of 2026: before, the trend axis ran over 55
+    // years (and 2,860 week columns with --period week).
+    let old = dir.path().join("old.csv");
+    std::fs::write(
+        &old,
+        "id,title,description,created,status\nOLD-1,Phishing mail,a phishing mail was reported,1971-01-04 10:00,closed\n",
+    )
+    .unwrap();
+    let page = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("meeting.html");
+    let args = vec![
+        "report",
+        "fixtures/exports/jira/all-fields.csv",
+        "fixtures/exports/jira/current-fields-bom.csv",
+        "fixtures/exports/otrs/ticket_search_2026-11-28_09-15.csv",
+        "fixtures/exports/rt/Results.tsv",
+        "fixtures/exports/servicenow/sn_si_incident.csv",
+        "fixtures/exports/zammad/tickets.csv",
+        "fixtures/exports/thehive/cases.csv",
+        old.to_str().unwrap(),
+        "--title",
+        "CERT-Example <workload>",
+        "-o",
+        page.to_str().unwrap(),
+    ];
+    let out = tagger(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<h1>CERT-Example &lt;workload&gt;</h1>"),
+        "the title, escaped"
+    );
+    let trend = &html[html.find("id=\"chart-trend\"").unwrap()..];
+    let trend = &trend[..trend.find("</svg>").unwrap()];
+    assert!(!trend.contains("1971"), "the outlier stretches the axis");
+    assert!(trend.contains(">2026-11<"), "{trend:.300}");
+    assert!(
+        html.contains(
+            "1 ticket created far from the others (1971-01: 1) is left off the trend axis"
+        ),
+        "the outlier is said"
+    );
+    // Whole numbers on the count axis (before: 12.5, 37.5).
+    let ticks: Vec<&str> = trend
+        .split("class=\"muted\">")
+        .skip(1)
+        .map(|t| &t[..t.find('<').unwrap()])
+        .collect();
+    assert!(ticks.iter().all(|t| !t.contains('.')), "{ticks:?}");
+    // Bars say the hours a service cost beside its tickets.
+    assert!(
+        html.contains(" % · 60.5 h</text>") || html.contains(" h</text>"),
+        "hours on bars"
+    );
+    // Provenance folded away at the foot, after the notes; not the first thing on the page.
+    let made_from = html
+        .find("<section id=\"made-from\"><details><summary>")
+        .unwrap();
+    assert!(made_from > html.find("Notes on the data").unwrap());
+    assert!(!html[..made_from].contains("sha256:"));
+
+    let Some(browser) = chromium() else { return };
+    // The page fits 1400 px: no table scrolls sideways. At 800 px, tables may scroll, but the
+    // page works: script ran, no error, every chart drawn.
+    let wide = page_state(&browser, &page, 1400);
+    assert!(wide.contains("data-overflow=\"\""), "{wide}");
+    let narrow = page_state(&browser, &page, 800);
+    for state in [&wide, &narrow] {
+        assert!(
+            state.contains("data-ready=\"true\"") && !state.contains("data-errors"),
+            "{state}"
+        );
+        assert!(state.contains("data-charts=\"4/4\""), "{state}");
+    }
+    // Screenshots kept beside the page under target/tmp, for a person to look at.
+    for width in [1400, 800] {
+        let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("meeting-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
+        run_chromium(
+            &browser,
+            &page,
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={width},2400"),
+            ],
+        );
+        assert!(shot.exists(), "no screenshot at {width} px");
+        eprintln!("screenshot kept at {}", shot.display());
+    }
+}
+
+#[test]
+fn charts_with_nothing_to_draw_are_sentences() {
+    // Open tickets, no time recorded, nothing resolved. Before: an empty "time to resolve"
+    // block and an empty donut.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("open.csv");
+    std::fs::write(
+        &export,
+        "id,title,description,created,status\nA-1,Phishing mail,staff reported a phishing mail,2026-11-02 10:00,open\nA-2,Ransomware alert,ransomware on a file server,2026-11-03 11:00,open\n",
+    )
+    .unwrap();
+    let page = dir.path().join("r.html");
+    let out = tagger(&[
+        "report",
+        export.to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("there is no time to resolve to draw"));
+    assert!(html.contains("there is no time to share out"));
+    assert!(!html.contains("id=\"chart-time\"") && !html.contains("id=\"chart-resolve\""));
+}

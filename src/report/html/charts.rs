@@ -30,24 +30,30 @@ fn val(c: Cell) -> f64 {
     c.value().unwrap_or(0.0)
 }
 
-/// The smallest 1, 2, 2.5 or 5 times a power of ten at or above `v`, for axis tops.
-fn nice_top(v: f64) -> f64 {
-    if v <= 0.0 {
-        return 1.0;
+/// The step and number of steps of a count axis up to `max`: whole numbers (1, 2, 5, 10, 20,
+/// 25, 50, ...), at most five steps, so no tick reads 12.5 tickets.
+fn count_ticks(max: f64) -> (f64, usize) {
+    let mut mag: f64 = 1.0;
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * mag;
+            if step.fract() != 0.0 {
+                continue;
+            }
+            let n = (max / step - 1e-9).ceil().max(1.0);
+            if n <= 5.0 {
+                return (step, n as usize);
+            }
+        }
+        mag *= 10.0;
     }
-    let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|&t| t >= v - 1e-9)
-        .unwrap_or(10.0 * mag)
 }
 
 /// Horizontal bars of attributed tickets per service, grouped under coloured area headings,
 /// with the untagged tickets last so coverage is never mistaken for workload.
 pub fn service_bars(f: &Figures) -> String {
     let m = f.min_count;
-    let (label_w, bar_x, bar_w, row_h, head_h) = (360.0, 372.0, 500.0, 22.0, 30.0);
+    let (label_w, bar_x, bar_w, row_h, head_h) = (360.0, 372.0, 400.0, 22.0, 30.0);
     let max = f
         .services
         .iter()
@@ -106,9 +112,14 @@ pub fn service_bars(f: &Figures) -> String {
             };
             let label = text::count(r.tickets, m);
             let share = text::share(r.share, m);
+            // What a service costs, beside what it counts: the hours, where any were recorded.
+            let hours = match r.time_spent {
+                Cell::Value(_) => format!(" · {}", text::hours(r.time_spent, m)),
+                _ => String::new(),
+            };
             let _ = write!(
                 body,
-                r##"<g><title>{} — {label} tickets ({share}), {} primary</title><text x="{:.1}" y="{:.1}" font-size="12.5" text-anchor="end">{}</text><rect x="{bar_x}" y="{:.1}" width="{bar_w}" height="14" fill="#f1f3f5"/><rect x="{bar_x}" y="{:.1}" width="{w:.1}" height="14" rx="2" fill="{fill}"/><text x="{:.1}" y="{:.1}" font-size="12" class="muted">{label} · {share}</text></g>"##,
+                r##"<g><title>{} — {label} tickets ({share}){hours}, {} primary</title><text x="{:.1}" y="{:.1}" font-size="12.5" text-anchor="end">{}</text><rect x="{bar_x}" y="{:.1}" width="{bar_w}" height="14" fill="#f1f3f5"/><rect x="{bar_x}" y="{:.1}" width="{w:.1}" height="14" rx="2" fill="{fill}"/><text x="{:.1}" y="{:.1}" font-size="12" class="muted">{label} · {share}{hours}</text></g>"##,
                 h(&name),
                 text::count(r.primary, m),
                 label_w,
@@ -145,7 +156,8 @@ pub fn trend_lines(f: &Figures) -> String {
         .flat_map(|(r, _, _)| r.trend.iter())
         .map(|c| val(*c))
         .fold(0.0, f64::max);
-    let top = nice_top(max);
+    let (step, ticks) = count_ticks(max);
+    let top = step * ticks as f64;
     let x = |i: usize| {
         if n > 1 {
             l + (w - l - r) * i as f64 / (n - 1) as f64
@@ -155,8 +167,8 @@ pub fn trend_lines(f: &Figures) -> String {
     };
     let y = |v: f64| t + (hgt - t - b) * (1.0 - v / top);
     let mut s = String::new();
-    for k in 0..=4 {
-        let v = top * f64::from(k) / 4.0;
+    for k in 0..=ticks {
+        let v = step * k as f64;
         let _ = write!(
             s,
             r#"<line class="axis" x1="{l}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" class="muted">{}</text>"#,
@@ -340,11 +352,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn axis_tops_are_round_numbers() {
-        assert_eq!(nice_top(0.0), 1.0);
-        assert_eq!(nice_top(3.2), 5.0);
-        assert_eq!(nice_top(20.0), 20.0);
-        assert_eq!(nice_top(21.0), 25.0);
-        assert_eq!(nice_top(730.0), 1000.0);
+    fn count_axes_tick_whole_numbers_in_at_most_five_steps() {
+        // Before: a top of 50 ticked 12.5 and 37.5 tickets.
+        assert_eq!(count_ticks(50.0), (10.0, 5));
+        assert_eq!(count_ticks(40.0), (10.0, 4));
+        assert_eq!(count_ticks(3.0), (1.0, 3));
+        assert_eq!(count_ticks(1.5), (1.0, 2));
+        assert_eq!(count_ticks(0.0), (1.0, 1));
+        assert_eq!(count_ticks(11.0), (5.0, 3));
+        assert_eq!(count_ticks(120.0), (25.0, 5));
+        assert_eq!(count_ticks(730.0), (200.0, 4));
     }
 }

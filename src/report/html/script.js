@@ -42,5 +42,11 @@
   });
   document.body.setAttribute("data-charts", drawn + "/" + charts.length);
   document.body.setAttribute("data-sortable", String(tables.length));
+  // Tables that scroll sideways at this width (their ids): the page is meant to fit 1400 px.
+  var wide = [];
+  Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) { wide.push(wrap.firstElementChild.id); }
+  });
+  document.body.setAttribute("data-overflow", wide.join(" "));
   document.body.setAttribute("data-ready", "true");
 }());
