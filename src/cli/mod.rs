@@ -231,6 +231,118 @@ mod tests {
         }
     }
 
+    /// Splits a shell command line into words: quotes group, `\\` escapes; no expansion.
+    fn shell_words(line: &str) -> Vec<String> {
+        let (mut words, mut word, mut quote, mut any) = (Vec::new(), String::new(), None, false);
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    any = true;
+                }
+                (Some(q), c) if c == q => quote = None,
+                (None, '\\') => word.extend(chars.next()),
+                (None, c) if c.is_whitespace() => {
+                    if any || !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    any = false;
+                }
+                (_, c) => word.push(c),
+            }
+        }
+        if any || !word.is_empty() {
+            words.push(word);
+        }
+        words
+    }
+
+    /// Every `csirt-tagger ...` command in the shell blocks of the README and docs/ parses
+    /// (before: docs/tuning.md gave `--compare` to `coverage`, which has none).
+    #[test]
+    fn every_command_in_the_docs_is_one_the_tool_takes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("README.md")];
+        for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+        let mut checked = 0;
+        for file in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "md"))
+        {
+            let text = std::fs::read_to_string(file).unwrap();
+            let mut in_shell = false;
+            let mut pending = String::new();
+            for (n, line) in text.lines().enumerate() {
+                let fence = line.trim_start();
+                if fence.starts_with("```") {
+                    in_shell = !in_shell && fence.trim_start_matches('`').starts_with("sh");
+                    continue;
+                }
+                if !in_shell {
+                    continue;
+                }
+                // Continuation lines join; comments and what follows a pipe or redirection go.
+                pending.push_str(line.trim_end().trim_end_matches('\\'));
+                pending.push(' ');
+                if line.trim_end().ends_with('\\') {
+                    continue;
+                }
+                let command = std::mem::take(&mut pending);
+                // Comments go; each command of a pipeline or `&&` chain that runs the tool is
+                // checked, up to a redirection.
+                let command = command.split(" #").next().unwrap();
+                for part in command.split("&&").flat_map(|c| c.split('|')) {
+                    let part = part.split(['>', '<']).next().unwrap().trim();
+                    if !part.starts_with("csirt-tagger ") {
+                        continue;
+                    }
+                    let words = shell_words(part);
+                    if let Err(e) = Cli::try_parse_from(&words) {
+                        panic!(
+                            "{}:{}: `{part}` does not parse:\n{e}",
+                            file.display(),
+                            n + 1
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} commands found");
+    }
+
+    /// What users install carries no debug info (it was 102 MB with it, 18 MB without);
+    /// `--profile profiling` keeps it for perf and heaptrack.
+    #[test]
+    fn the_release_build_has_no_debug_info_and_the_profiling_build_has() {
+        let manifest = include_str!("../../Cargo.toml");
+        let doc: toml::Table = toml::from_str(manifest).unwrap();
+        let profile = |name: &str| doc["profile"][name].as_table().cloned().unwrap_or_default();
+        let release = profile("release");
+        assert!(
+            matches!(
+                release.get("debug"),
+                Some(toml::Value::Boolean(false)) | None
+            ),
+            "{release:?}"
+        );
+        assert_eq!(
+            release.get("strip").and_then(|v| v.as_str()),
+            Some("debuginfo")
+        );
+        let profiling = profile("profiling");
+        assert_eq!(
+            profiling.get("inherits").and_then(|v| v.as_str()),
+            Some("release")
+        );
+        assert!(profiling
+            .get("debug")
+            .is_some_and(|d| d.as_integer() == Some(1)));
+    }
+
     #[test]
     fn an_io_error_says_its_cause_once() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
