@@ -58,13 +58,29 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// A file being written; it replaces `path` only on [`commit`](AtomicFile::commit).
+///
+/// A target that exists and is no regular file (`/dev/null`, `/dev/stdout`, a named pipe) is
+/// written directly: renaming over it would replace the device with a file (as root, `tag -o
+/// /dev/null` once turned `/dev/null` into a regular file that every later `2>/dev/null`
+/// appended to).
 #[derive(Debug)]
 pub struct AtomicFile {
     path: PathBuf,
-    out: BufWriter<NamedTempFile>,
-    /// The temporary file's path, registered in [`PENDING`] until committed or dropped
-    /// (declared after `out`, so dropped after the file is deleted).
-    tmp: Registered,
+    out: Out,
+}
+
+#[derive(Debug)]
+enum Out {
+    /// A temporary file beside the target, and its path registered in [`PENDING`] until
+    /// committed or dropped (dropped after the file is deleted).
+    Temporary(BufWriter<NamedTempFile>, Registered),
+    /// The target itself, a device or pipe.
+    Direct(BufWriter<File>),
+}
+
+/// Whether `path` exists and is no regular file (a device, a pipe, a socket).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 impl AtomicFile {
@@ -73,6 +89,16 @@ impl AtomicFile {
     /// Fails when the directory does not exist or is not writable, before any work is done.
     pub fn create(path: impl Into<PathBuf>) -> Result<AtomicFile> {
         let path = path.into();
+        if is_special(&path) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
+            return Ok(AtomicFile {
+                path,
+                out: Out::Direct(BufWriter::new(file)),
+            });
+        }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -89,14 +115,21 @@ impl AtomicFile {
         let registered = Registered::new(tmp.path());
         Ok(AtomicFile {
             path,
-            out: BufWriter::new(tmp),
-            tmp: registered,
+            out: Out::Temporary(BufWriter::new(tmp), registered),
         })
     }
 
     /// The file this will replace.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The temporary file being written, `None` when the target is written directly.
+    pub fn temporary(&self) -> Option<&Path> {
+        match &self.out {
+            Out::Temporary(_, registered) => Some(&registered.0),
+            Out::Direct(_) => None,
+        }
     }
 
     /// Flushes, syncs and renames the temporary file over the target.
@@ -110,11 +143,18 @@ impl AtomicFile {
     /// [`commit`](AtomicFile::commit), refused when `stop` is set (tests use their own flag:
     /// the process's is shared by every test thread).
     fn commit_unless(self, stop: &AtomicBool) -> Result<()> {
-        let AtomicFile {
-            path,
-            out,
-            tmp: registered,
-        } = self;
+        let AtomicFile { path, out } = self;
+        let (out, registered) = match out {
+            Out::Temporary(out, registered) => (out, registered),
+            Out::Direct(mut out) => {
+                // Nothing to rename: what was written is there already.
+                out.flush().map_err(|e| Error::io(&path, e))?;
+                if stop.load(Ordering::SeqCst) {
+                    return Err(Error::Interrupted);
+                }
+                return Ok(());
+            }
+        };
         let tmp = out
             .into_inner()
             .map_err(|e| Error::io(&path, e.into_error()))?;
@@ -152,11 +192,17 @@ impl Drop for Registered {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.write(buf)
+        match &mut self.out {
+            Out::Temporary(out, _) => out.write(buf),
+            Out::Direct(out) => out.write(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        match &mut self.out {
+            Out::Temporary(out, _) => out.flush(),
+            Out::Direct(out) => out.flush(),
+        }
     }
 }
 
@@ -189,6 +235,44 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_pipe_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        // /dev/null must stay a device (a rename over it, as root, made it a regular file).
+        let null = Path::new("/dev/null");
+        write_atomically(null, |w| {
+            w.write_all(b"gone").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
+        assert!(std::fs::metadata(null)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        // A named pipe gets the bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomically(&fifo, |w| {
+            w.write_all(b"tagged").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
+        assert_eq!(reader.join().unwrap(), b"tagged");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file"
+        );
+    }
 
     #[test]
     fn a_committed_file_replaces_the_target_and_leaves_no_temporary_file() {
@@ -228,7 +312,7 @@ mod tests {
         std::fs::write(&path, "old").unwrap();
         let mut file = AtomicFile::create(&path).unwrap();
         file.write_all(b"half").unwrap();
-        let tmp = file.tmp.0.clone();
+        let tmp = file.temporary().expect("a regular target").to_path_buf();
         assert!(pending().contains(&tmp), "registered for remove_pending");
         let stop = AtomicBool::new(true); // what `interrupt` sets for the process
         let result = file.commit_unless(&stop);
@@ -246,11 +330,11 @@ mod tests {
     fn a_committed_or_dropped_file_is_no_longer_pending() {
         let dir = tempfile::tempdir().unwrap();
         let file = AtomicFile::create(dir.path().join("a.md")).unwrap();
-        let tmp = file.tmp.0.clone();
+        let tmp = file.temporary().expect("a regular target").to_path_buf();
         file.commit().unwrap();
         assert!(!pending().contains(&tmp));
         let file = AtomicFile::create(dir.path().join("b.md")).unwrap();
-        let tmp = file.tmp.0.clone();
+        let tmp = file.temporary().expect("a regular target").to_path_buf();
         drop(file);
         assert!(!pending().contains(&tmp));
         assert!(!tmp.exists());
