@@ -288,6 +288,17 @@ fn charts_section(page: &mut String, f: &Figures) {
     let empty = |sentence: &str| format!("<p class=\"empty\">{}</p>", h(sentence));
     let trend = if f.periods.is_empty() {
         empty("No counted ticket has a creation date: there is no trend to draw.")
+    } else if f.periods.len() == 1 {
+        let hint = if f.period == crate::stats::Period::Week {
+            ""
+        } else {
+            " (--period week shows shorter ones)"
+        };
+        empty(&format!(
+            "Every dated ticket was created in {}: a trend needs two {}s or more{hint}.",
+            f.periods[0],
+            f.period.as_str()
+        ))
     } else {
         format!("{}{}", charts::trend_lines(f), legend(&areas))
     };

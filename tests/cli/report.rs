@@ -914,5 +914,9 @@ fn charts_with_nothing_to_draw_are_sentences() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("there is no time to resolve to draw"));
     assert!(html.contains("there is no time to share out"));
+    // Both created in one month: a trend of one point is a sentence too.
+    assert!(html
+        .contains("Every dated ticket was created in 2026-11: a trend needs two months or more"));
+    assert!(!html.contains("id=\"chart-trend\""));
     assert!(!html.contains("id=\"chart-time\"") && !html.contains("id=\"chart-resolve\""));
 }
