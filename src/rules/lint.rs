@@ -19,6 +19,10 @@
 //!   weights of all its rules (and its functions' rules): none of its rules can tag it.
 //! - **common word**: an `any` word of at most 2 letters, or one of [`COMMON_WORDS`]: alone it
 //!   fires the rule on most tickets.
+//! - **slow regex**: a regex from which no word every match must contain can be read
+//!   (`\b[0-9a-f]{64}\b`): it runs on every field of every ticket, where the others run only
+//!   on fields holding their word. Give it a word (`sha256[^\n]{0,20}\b[0-9a-f]{64}\b`), or
+//!   write it as `near` groups.
 
 use std::collections::{HashMap, HashSet};
 
@@ -87,6 +91,7 @@ pub fn lint(matcher: &Matcher, catalog: &Catalog) -> Vec<Diagnostic> {
         duplicate_words(rule, &mut out);
         self_veto(rule, &mut out);
         common_words(rule, &mut out);
+        slow_regexes(rule, &mut out);
     }
     redundant_rules(rules, &mut out);
     unreachable_thresholds(matcher, catalog, &mut out);
@@ -100,6 +105,23 @@ fn warn(out: &mut Vec<Diagnostic>, at: &Location, message: String, hint: &str) {
         message,
         hint: Some(hint.to_string()),
     });
+}
+
+/// Regexes that would run on every field: no word every match needs could be read from them.
+fn slow_regexes(rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for regex in &rule.regex {
+        if super::regex_filter::required_literals(&regex.value).is_none() {
+            warn(
+                out,
+                &regex.at,
+                format!(
+                    "rule {}: regex `{}` needs no word, so it runs on every field of every ticket (slow)",
+                    rule.id, regex.value
+                ),
+                "put a word every match must contain into it (`sha256[^\\n]{0,20}[0-9a-f]{64}`), or write it as `near` groups",
+            );
+        }
+    }
 }
 
 /// A word as the lints compare it.

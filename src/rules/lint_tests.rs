@@ -104,3 +104,16 @@ fn a_threshold_above_every_rule_together_is_reported() {
         + &rule("b", "any = [\"sandbox\"]");
     assert!(lints(&text).is_empty());
 }
+
+#[test]
+fn a_regex_that_needs_no_word_is_reported_as_slow() {
+    let found = lints(&rule("h", "regex = ['\\b[0-9a-f]{64}\\b']"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .starts_with("t.toml:4:10: warning: rule h: regex `\\b[0-9a-f]{64}\\b` needs no word"),
+        "{found:?}"
+    );
+    // With a word every match must contain, it is gated by that word: fine.
+    assert!(lints(&rule("h", "regex = ['sha256:?\\s*[0-9a-f]{64}\\b']")).is_empty());
+}
