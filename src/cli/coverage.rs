@@ -16,6 +16,7 @@ use super::outputs::Sink;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
+use super::threads::thread_pool;
 use super::GlobalArgs;
 
 /// Show how the rules cover an export: per rule how often it fires, alone, with other rules
@@ -44,6 +45,9 @@ pub struct CoverageArgs {
     /// id starting with = + - @ tab or CR gets a leading '), in the CSV and --rejects.
     #[arg(long)]
     pub raw: bool,
+    /// Worker threads for tagging [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
     /// How many candidate keywords (and overlapping pairs, in text) to show.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub top: usize,
@@ -82,14 +86,18 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
         quiet: global.quiet,
         verbose: global.verbose,
     };
-    read_inputs(inputs, |event| {
-        if let Event::Batch(_, tickets) = event {
-            let tagged: Vec<Tagging> = tickets.par_iter().map(|t| tagger.tag(t)).collect();
-            for (ticket, tagging) in tickets.iter().zip(&tagged) {
-                coverage.record(matcher, ticket, tagging);
+    // Tagging runs on the batches in the pool of -j (the reader thread is apart).
+    let pool = thread_pool(args.threads)?;
+    pool.install(|| {
+        read_inputs(inputs, |event| {
+            if let Event::Batch(_, tickets) = event {
+                let tagged: Vec<Tagging> = tickets.par_iter().map(|t| tagger.tag(t)).collect();
+                for (ticket, tagging) in tickets.iter().zip(&tagged) {
+                    coverage.record(matcher, ticket, tagging);
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     })?;
     let report = coverage.finish(matcher, tagger.catalog(), args.top);
     let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;

@@ -19,6 +19,7 @@ use super::import_args::ImportArgs;
 use super::outputs::Sink;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::rules_args::RulesArgs;
+use super::threads::thread_pool;
 use super::GlobalArgs;
 
 /// Score the rules against gold labels.
@@ -56,6 +57,9 @@ pub struct EvaluateArgs {
     /// cell starting with = + - @ tab or CR gets a leading '), in the CSV and --rejects.
     #[arg(long)]
     pub raw: bool,
+    /// Worker threads for tagging [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
     /// How many misses and false alarms to show.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
@@ -201,13 +205,17 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         quiet: global.quiet,
         verbose: global.verbose,
     };
-    read_inputs(inputs, |event| {
-        if let Event::Batch(_, tickets) = event {
-            for run in &mut runs {
-                run.batch(tickets);
+    // Tagging runs on the batches in the pool of -j (the reader thread is apart).
+    let pool = thread_pool(args.threads)?;
+    pool.install(|| {
+        read_inputs(inputs, |event| {
+            if let Event::Batch(_, tickets) = event {
+                for run in &mut runs {
+                    run.batch(tickets);
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     })?;
     let names = [
         rules_name(&args.rules.rules),

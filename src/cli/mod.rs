@@ -20,6 +20,7 @@ mod shell;
 mod size;
 mod tag;
 pub mod term;
+mod threads;
 mod workload;
 
 use std::process::ExitCode;
@@ -216,6 +217,15 @@ mod tests {
             assert!(
                 seen.contains(&format!("csirt-tagger {command}")),
                 "{command}: {seen:?}"
+            );
+        }
+        // Every command that tags many tickets takes -j, and it holds there.
+        for command in ["tag", "report", "evaluate", "coverage"] {
+            let sub = Cli::command();
+            let sub = sub.find_subcommand(command).unwrap();
+            assert!(
+                sub.get_arguments().any(|a| a.get_short() == Some('j')),
+                "{command} has no -j"
             );
         }
         // Every command that writes a document takes -o.

@@ -14,7 +14,7 @@ use csirt_tagger::stats::{Attribution, Period, Workload, WorkloadOptions};
 use super::import_args::ImportArgs;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::rules_args::RulesArgs;
-use super::tag::thread_pool;
+use super::threads::thread_pool;
 use super::workload::{provenance, Recorder};
 use super::GlobalArgs;
 

@@ -17,6 +17,7 @@ use super::import_args::ImportArgs;
 use super::pipeline::{read_inputs, Event, Inputs};
 use super::report::{report_options, StatsArgs};
 use super::rules_args::RulesArgs;
+use super::threads::thread_pool;
 use super::workload::{provenance, Recorder};
 use super::GlobalArgs;
 
@@ -283,18 +284,6 @@ impl Tally {
             *self.primaries.entry(p).or_default() += 1;
         }
     }
-}
-
-/// A rayon pool of `threads` (all cores when not given).
-pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        anyhow::ensure!(n > 0, "--threads must be at least 1");
-        builder = builder.num_threads(n);
-    }
-    builder
-        .build()
-        .context("could not start the worker threads")
 }
 
 fn print_summary(

@@ -499,3 +499,23 @@ fn evaluate_fails_below_a_floor_after_printing_the_figures() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("micro, macro and primary"));
 }
+
+#[test]
+fn evaluate_and_coverage_take_j_and_give_the_same_figures_on_one_thread() {
+    // Before: both ran on rayon's global pool and had no -j.
+    for command in ["evaluate", "coverage"] {
+        let mut args = vec![
+            command,
+            "fixtures/labelled/jira.csv",
+            "--format",
+            "json",
+            "-q",
+        ];
+        if command == "evaluate" {
+            args.extend(["--gold", "fixtures/labelled/gold.csv"]);
+        }
+        let all = stdout_of(&args);
+        args.extend(["-j", "1"]);
+        assert_eq!(stdout_of(&args), all, "{command} -j 1");
+    }
+}
