@@ -11,9 +11,9 @@ use csirt_tagger::evaluate::Gold;
 use csirt_tagger::output::{neutralize_formula, AtomicFile};
 use csirt_tagger::{Diagnostics, Severity};
 
+use super::catalog_args::load_catalog;
 use super::import_args::ImportArgs;
 use super::pipeline::{read_inputs, Event, Inputs};
-use super::services::load_catalog;
 use super::GlobalArgs;
 
 /// Write labelled tickets as an examples file for the index fallback.

@@ -1,5 +1,6 @@
 //! The command line: clap structs, one file per subcommand. The only code that sees argv.
 
+mod catalog_args;
 mod coverage;
 mod evaluate;
 mod evaluate_output;
@@ -11,6 +12,7 @@ mod interrupt;
 mod outputs;
 mod pipeline;
 mod report;
+mod report_args;
 mod rules;
 mod rules_args;
 mod rules_check;

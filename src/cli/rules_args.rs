@@ -12,7 +12,7 @@ use csirt_tagger::rules::{Limits, Matcher, RuleSetBuilder};
 use csirt_tagger::tag::{Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
-use super::services::{build_index, load_catalog};
+use super::catalog_args::{build_index, load_catalog};
 use super::size::parse_size;
 use super::GlobalArgs;
 

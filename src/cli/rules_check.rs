@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use csirt_tagger::rules::lint::lint;
 use csirt_tagger::{Diagnostic, Diagnostics, Location, Severity};
 
+use super::catalog_args::load_catalog;
 use super::rules_args::LimitArgs;
 use super::rules_test::load_rules;
-use super::services::load_catalog;
 use super::GlobalArgs;
 
 /// `rules check`.

@@ -29,9 +29,9 @@ use csirt_tagger::{Diagnostics, Location, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::catalog_args::load_catalog;
 use super::explain::text_ticket;
 use super::rules_args::LimitArgs;
-use super::services::load_catalog;
 use super::GlobalArgs;
 
 /// Test files embedded with the default rules: `(name, TOML)`, the files of `rules/tests/`,

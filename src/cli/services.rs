@@ -3,12 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, CatalogIndex, EntryId, Kind};
 use csirt_tagger::output::escape::neutralize_formula;
 
+use super::catalog_args::{build_index, load_catalog};
 use super::outputs::Sink;
 use super::GlobalArgs;
 use crate::cli::term;
@@ -97,35 +97,6 @@ pub enum SearchFormat {
     Text,
     /// JSON for programs.
     Json,
-}
-
-/// Loads the catalog named by `--catalog`, saying so under `--verbose`.
-pub fn load_catalog(global: &GlobalArgs) -> anyhow::Result<Catalog> {
-    let started = Instant::now();
-    let catalog = Catalog::load(&global.catalog)?;
-    if global.verbose {
-        let [a, s, f] = catalog.counts();
-        eprintln!(
-            "catalog {} ({}): {a} areas, {s} services, {f} functions, loaded in {:.1} ms",
-            catalog.meta().short,
-            catalog.origin().display(),
-            started.elapsed().as_secs_f64() * 1e3
-        );
-    }
-    Ok(catalog)
-}
-
-/// Builds the tantivy index of the catalog, saying how long it took under `--verbose`.
-pub fn build_index(global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<CatalogIndex> {
-    let index = CatalogIndex::build(catalog)?;
-    if global.verbose {
-        eprintln!(
-            "catalog index built in {:.1} ms ({} documents)",
-            index.build_time().as_secs_f64() * 1e3,
-            catalog.entries().len()
-        );
-    }
-    Ok(index)
 }
 
 /// Runs `services`.

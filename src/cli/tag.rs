@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::import_args::ImportArgs;
 use super::pipeline::{read_inputs, Event, Inputs};
-use super::report::{report_options, StatsArgs};
+use super::report_args::{report_options, StatsArgs};
 use super::rules_args::RulesArgs;
 use super::threads::thread_pool;
 use super::workload::{provenance, Recorder};
