@@ -18,6 +18,9 @@
 //! - [`rules`]: rules files compiled into one [`rules::Matcher`] (one automaton for all words).
 //! - [`tag`]: a ticket's text + the matcher (+ the index fallback) -> a [`tag::Tagging`].
 //! - [`evaluate`]: taggings scored against gold labels (precision, recall, F1, confusion).
+//! - [`pipeline`]: the above in one run: exports read on a thread, tickets tagged in parallel,
+//!   the tagged batches handed in order to sinks (tagged CSV/JSONL, workload, evaluation,
+//!   coverage); every command that tags runs on it.
 #![warn(missing_docs)]
 
 pub mod catalog;
@@ -25,6 +28,7 @@ pub mod error;
 pub mod evaluate;
 pub mod import;
 pub mod output;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod stats;

@@ -8,12 +8,11 @@ use std::process::ExitCode;
 
 use csirt_tagger::evaluate::coverage::{overlap_matrix, Coverage, CoverageReport};
 use csirt_tagger::output::neutralize_formula;
-use csirt_tagger::tag::Tagging;
-use rayon::prelude::*;
+use csirt_tagger::pipeline::{CoverageSink, Pipeline};
 
 use super::import_args::ImportArgs;
 use super::outputs::Sink;
-use super::pipeline::{read_inputs, Event, Inputs};
+use super::pipeline::Shown;
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
 use super::threads::thread_pool;
@@ -78,27 +77,21 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
     let tagger = args.rules.load_tagger(global)?;
     let matcher = tagger.matcher();
     let mut coverage = Coverage::new(matcher, tagger.catalog());
-    let inputs = Inputs {
-        paths: &args.inputs,
-        options: &options,
-        strict: args.import.strict,
-        rejects,
+    let pool = thread_pool(args.threads)?;
+    let pipeline = Pipeline::new(tagger)
+        .import(options)
+        .strict(args.import.strict)
+        .pool(&pool);
+    let shown = Shown {
         quiet: global.quiet,
         verbose: global.verbose,
+        rejects,
     };
-    // Tagging runs on the batches in the pool of -j (the reader thread is apart).
-    let pool = thread_pool(args.threads)?;
-    pool.install(|| {
-        read_inputs(inputs, |event| {
-            if let Event::Batch(_, tickets) = event {
-                let tagged: Vec<Tagging> = tickets.par_iter().map(|t| tagger.tag(t)).collect();
-                for (ticket, tagging) in tickets.iter().zip(&tagged) {
-                    coverage.record(matcher, ticket, tagging);
-                }
-            }
-            Ok(())
-        })
-    })?;
+    let mut sink = CoverageSink {
+        coverage: &mut coverage,
+        matcher,
+    };
+    super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sink], shown)?;
     let report = coverage.finish(matcher, tagger.catalog(), args.top);
     let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
     match args.format {

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, EntryId};
 use csirt_tagger::evaluate::{Evaluator, Gold, Report, TicketErrors};
-use csirt_tagger::import::Ticket;
+use csirt_tagger::import::{SourceInfo, Ticket};
+use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Sink as PipelineSink};
 use csirt_tagger::tag::{Explanation, Outcome, Tagger, Tagging};
 use csirt_tagger::{Diagnostics, Severity};
 use rayon::prelude::*;
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use super::evaluate_output::{write_csv, write_text, EvaluateFormat};
 use super::import_args::ImportArgs;
 use super::outputs::Sink;
-use super::pipeline::{read_inputs, Event, Inputs};
+use super::pipeline::Shown;
 use super::rules_args::RulesArgs;
 use super::threads::thread_pool;
 use super::GlobalArgs;
@@ -190,33 +191,34 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
     }
     let mut runs: Vec<Run> = std::iter::once(&base)
         .chain(other.as_ref())
-        .map(|t| Run {
+        .enumerate()
+        .map(|(i, t)| Run {
             tagger: t,
+            on_pipeline: i == 0,
             evaluator: Evaluator::new(catalog, &gold),
             misses: Vec::new(),
             false_alarms: Vec::new(),
         })
         .collect();
-    let inputs = Inputs {
-        paths: &args.inputs,
-        options: &options,
-        strict: args.import.strict,
-        rejects,
+    // The base rules tag on the pipeline; the --compare rules tag each batch again, on the
+    // same pool (a second pipeline would read every input twice).
+    let pool = thread_pool(args.threads)?;
+    let pipeline = Pipeline::new(base)
+        .import(options)
+        .strict(args.import.strict)
+        .pool(&pool);
+    let shown = Shown {
         quiet: global.quiet,
         verbose: global.verbose,
+        rejects,
     };
-    // Tagging runs on the batches in the pool of -j (the reader thread is apart).
-    let pool = thread_pool(args.threads)?;
-    pool.install(|| {
-        read_inputs(inputs, |event| {
-            if let Event::Batch(_, tickets) = event {
-                for run in &mut runs {
-                    run.batch(tickets);
-                }
-            }
-            Ok(())
-        })
-    })?;
+    {
+        let mut sinks: Vec<&mut dyn PipelineSink> = runs
+            .iter_mut()
+            .map(|r| r as &mut dyn PipelineSink)
+            .collect();
+        super::pipeline::run(&pipeline, &args.inputs, &mut sinks, shown)?;
+    }
     let names = [
         rules_name(&args.rules.rules),
         rules_name(args.compare.as_slice()),
@@ -311,16 +313,28 @@ fn rules_name(paths: &[PathBuf]) -> String {
 /// One rule set being scored.
 struct Run<'a, 'g> {
     tagger: &'a Tagger,
+    /// Tagged by the pipeline (the base rules), or by this run on each batch (--compare).
+    on_pipeline: bool,
     evaluator: Evaluator<'g>,
     misses: Vec<Mistake>,
     false_alarms: Vec<Mistake>,
 }
 
-impl Run<'_, '_> {
-    fn batch(&mut self, tickets: &[Ticket]) {
-        let tagger = self.tagger;
-        let tagged: Vec<Tagging> = tickets.par_iter().map(|t| tagger.tag(t)).collect();
-        for (ticket, tagging) in tickets.iter().zip(&tagged) {
+impl PipelineSink for Run<'_, '_> {
+    fn start(&mut self, _source: &SourceInfo) -> csirt_tagger::Result<Needs> {
+        Ok(Needs::Tags)
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> csirt_tagger::Result<()> {
+        let own: Vec<Tagging>;
+        let tagged: Vec<&Tagging> = if self.on_pipeline {
+            batch.tagged.iter().map(|t| &t.tagging).collect()
+        } else {
+            let tagger = self.tagger;
+            own = batch.install(|| batch.tickets.par_iter().map(|t| tagger.tag(t)).collect());
+            own.iter().collect()
+        };
+        for (ticket, tagging) in batch.tickets.iter().zip(tagged) {
             if let Some(errors) = self.evaluator.record(ticket, tagging) {
                 if !errors.is_empty() {
                     // Explained only when wrong: `explain` costs a second, detailed match.
@@ -328,8 +342,11 @@ impl Run<'_, '_> {
                 }
             }
         }
+        Ok(())
     }
+}
 
+impl Run<'_, '_> {
     fn mistakes(&mut self, ticket: &Ticket, tagging: &Tagging, errors: &TicketErrors) {
         let catalog = self.tagger.catalog();
         let e = self.tagger.explain(ticket);

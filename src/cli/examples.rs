@@ -13,8 +13,9 @@ use csirt_tagger::{Diagnostics, Severity};
 
 use super::catalog_args::load_catalog;
 use super::import_args::ImportArgs;
-use super::pipeline::{read_inputs, Event, Inputs};
+use super::pipeline::Shown;
 use super::GlobalArgs;
+use csirt_tagger::pipeline::{Batch, ForEach, Needs, Pipeline};
 
 /// Write labelled tickets as an examples file for the index fallback.
 ///
@@ -72,19 +73,17 @@ pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> 
     let mut out = csv::Writer::from_writer(&mut file);
     out.write_record(["id", "services", "title", "text"])?;
     let (mut written, mut unlabelled) = (0u64, 0u64);
-    let inputs = Inputs {
-        paths: &args.inputs,
-        options: &options,
-        strict: args.import.strict,
-        rejects,
+    let shown = Shown {
         quiet: global.quiet,
         verbose: global.verbose,
+        rejects,
     };
-    read_inputs(inputs, |event| {
-        let Event::Batch(_, tickets) = event else {
-            return Ok(());
-        };
-        for ticket in tickets {
+    let pipeline = Pipeline::reader()
+        .import(options)
+        .strict(args.import.strict);
+    let output_name = args.output.clone();
+    let mut sink = ForEach(Needs::Tickets, |batch: &Batch<'_>| {
+        for ticket in batch.tickets {
             let Some(label) = gold.get(&ticket.id) else {
                 unlabelled += 1;
                 continue;
@@ -118,11 +117,13 @@ pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> 
                 ids.join(";"),
                 cell(&ticket.title),
                 cell(&body),
-            ])?;
+            ])
+            .map_err(|e| csirt_tagger::Error::io(&output_name, e.into()))?;
             written += 1;
         }
         Ok(())
-    })?;
+    });
+    super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sink], shown)?;
     out.flush()?;
     drop(out);
     file.flush()?;

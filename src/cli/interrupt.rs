@@ -6,7 +6,8 @@
 //! itself). On the first one:
 //! - no output file being written (`services`, `tag` to stdout, ...): exit at once;
 //! - otherwise mark the run interrupted ([`csirt_tagger::output::interrupt`]): no output file
-//!   commits any more, and the pipeline stops at its next batch ([`check`]) and unwinds, which
+//!   commits any more, and the pipeline stops at its next batch (it asks
+//!   [`csirt_tagger::output::is_interrupted`]) and unwinds, which
 //!   deletes the temporary files; if it has not ended within [`GRACE`] (blocked reading a
 //!   terminal, say) or on a second signal, remove the temporary files and exit from here.
 
@@ -22,18 +23,6 @@ pub const GRACE: Duration = Duration::from_secs(3);
 /// The signal received, 0 before any.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
-/// The run was interrupted by signal `.0`.
-#[derive(Debug)]
-pub struct Interrupted(pub i32);
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "interrupted (signal {})", self.0)
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
 /// The exit code for an interruption by `signal`: 128 + its number (130 for SIGINT).
 pub fn exit_code(signal: i32) -> ExitCode {
     ExitCode::from(u8::try_from(128 + signal).unwrap_or(130))
@@ -44,14 +33,6 @@ pub fn signal() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => None,
         s => Some(s),
-    }
-}
-
-/// Fails with [`Interrupted`] once a signal was received; long loops call it per batch.
-pub fn check() -> anyhow::Result<()> {
-    match signal() {
-        None => Ok(()),
-        Some(s) => Err(Interrupted(s).into()),
     }
 }
 

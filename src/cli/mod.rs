@@ -23,7 +23,6 @@ mod size;
 mod tag;
 pub mod term;
 mod threads;
-mod workload;
 
 use std::process::ExitCode;
 

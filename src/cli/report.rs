@@ -9,12 +9,14 @@ use csirt_tagger::catalog::{Catalog, EMBEDDED};
 use csirt_tagger::report::{self, json, ReportOptions};
 use csirt_tagger::stats::Workload;
 
+use csirt_tagger::import::SourceInfo;
+use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Recorder, Sink};
+
 use super::import_args::ImportArgs;
-use super::pipeline::{read_inputs, Event, Inputs};
+use super::pipeline::Shown;
 use super::report_args::{report_options, FormatArg, StatsArgs};
 use super::rules_args::RulesArgs;
 use super::threads::thread_pool;
-use super::workload::{provenance, Recorder};
 use super::GlobalArgs;
 
 /// The end of `report --help`.
@@ -165,42 +167,25 @@ fn report_exports(
     let pool = thread_pool(args.threads)?;
     let catalog = tagger.catalog();
     let mut recorder = Recorder::new(workload_options, catalog);
-    let inputs = Inputs {
-        paths: &args.inputs,
-        options: &import,
-        strict: args.import.strict,
-        rejects,
+    let pipeline = Pipeline::new(tagger)
+        .import(import)
+        .strict(args.import.strict)
+        .pool(&pool);
+    let shown = Shown {
         quiet: global.quiet,
         verbose: global.verbose,
+        rejects,
     };
-    let summary = read_inputs(inputs, |event| {
-        match event {
-            Event::Start(info) => {
-                recorder.start(info)?;
-                if recorder.is_pretagged() && !global.quiet {
-                    eprintln!(
-                        "{}: written by `tag`: its services column is used as it is",
-                        info.path.display()
-                    );
-                }
-            }
-            Event::Batch(_, tickets) if recorder.is_pretagged() => {
-                for t in tickets {
-                    recorder.record_pretagged(catalog, t);
-                }
-            }
-            Event::Batch(_, tickets) => {
-                let taggings = pool.install(|| tagger.tag_all(tickets));
-                for (t, tagging) in tickets.iter().zip(&taggings) {
-                    recorder.record(catalog, t, tagging);
-                }
-            }
-        }
-        Ok(())
-    })?;
-    let provenance = provenance(catalog, tagger.matcher(), &args.inputs, &summary)?;
+    let summary = {
+        let mut said = Pretagged {
+            recorder: &mut recorder,
+            quiet: global.quiet,
+        };
+        super::pipeline::run(&pipeline, &args.inputs, &mut [&mut said], shown)?
+    };
+    let provenance = summary.provenance(tagger, &args.inputs)?;
     if let Some(error) = summary.nothing_read() {
-        return Err(error);
+        return Err(error.into());
     }
     recorder.check_filters()?;
     let counted = recorder.counted();
@@ -225,4 +210,27 @@ fn report_exports(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recorder, saying when an input's own tags are used as they are.
+struct Pretagged<'r, 'c> {
+    recorder: &'r mut Recorder<'c>,
+    quiet: bool,
+}
+
+impl Sink for Pretagged<'_, '_> {
+    fn start(&mut self, source: &SourceInfo) -> csirt_tagger::Result<Needs> {
+        let needs = Sink::start(self.recorder, source)?;
+        if self.recorder.is_pretagged() && !self.quiet {
+            eprintln!(
+                "{}: written by `tag`: its services column is used as it is",
+                source.path.display()
+            );
+        }
+        Ok(needs)
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> csirt_tagger::Result<()> {
+        self.recorder.batch(batch)
+    }
 }

@@ -8,17 +8,17 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::EntryId;
-use csirt_tagger::output::tagged::{CsvStyle, Renderer, TaggedFormat};
+use csirt_tagger::import::SourceInfo;
+use csirt_tagger::output::tagged::TaggedFormat;
 use csirt_tagger::output::AtomicFile;
-use csirt_tagger::tag::{DetailedTagging, TagSource, Tagger};
-use rayon::prelude::*;
+use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Recorder, Sink, TaggedWriter};
+use csirt_tagger::tag::{TagSource, Tagger};
 
 use super::import_args::ImportArgs;
-use super::pipeline::{read_inputs, Event, Inputs};
+use super::pipeline::Shown;
 use super::report_args::{report_options, StatsArgs};
 use super::rules_args::RulesArgs;
 use super::threads::thread_pool;
-use super::workload::{provenance, Recorder};
 use super::GlobalArgs;
 
 /// Tag every ticket of one or more exports with the services it exercises.
@@ -28,7 +28,7 @@ use super::GlobalArgs;
 /// with scores and matched words (-o FILE.jsonl). A summary goes to stderr.
 ///
 /// Examples:
-///   csirt-tagger tag fixtures/exports/jira/incidents.csv -o tagged.csv
+///   csirt-tagger tag fixtures/exports/jira/all-fields.csv -o tagged.csv
 ///   csirt-tagger tag export.tsv --rules our-rules/ -o tagged.jsonl
 ///   cat export.csv | csirt-tagger tag - > tagged.csv
 #[derive(Debug, clap::Args)]
@@ -118,13 +118,16 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         .map(|path| report_options(None, Some(path), &args.stats, args.raw))
         .transpose()
         .context("--report")?;
-    let mut recorder = match &args.report {
-        Some(_) => Some(Recorder::new(
-            args.stats.workload_options()?,
-            tagger.catalog(),
-        )),
-        None => None,
-    };
+    let mut recorder = args
+        .report
+        .as_ref()
+        .map(|_| {
+            anyhow::Ok(Recorder::new(
+                args.stats.workload_options()?,
+                tagger.catalog(),
+            ))
+        })
+        .transpose()?;
     // Check the output is writable before any work (the temp file sits beside the target).
     let mut file = args.output.as_ref().map(AtomicFile::create).transpose()?;
     let stdout = std::io::stdout();
@@ -144,96 +147,28 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // The layout is the first input's, decided when it is opened.
-    let mut renderer = Renderer {
-        catalog: tagger.catalog(),
-        matcher: tagger.matcher(),
-        format,
-        raw: args.raw,
-        style: CsvStyle::default(),
-    };
-    let mut first_header: Option<(PathBuf, Vec<String>)> = None;
+    let mut writer = TaggedWriter::new(tagger, format, out, &output_name)
+        .raw(args.raw)
+        .delimiter(output_delimiter)
+        .bom(!args.no_bom);
     let mut tally = Tally::default();
-    let inputs = Inputs {
-        paths: &args.inputs,
-        options: &options,
-        strict: args.import.strict,
-        rejects,
+    let pipeline = Pipeline::new(tagger)
+        .import(options)
+        .strict(args.import.strict)
+        .pool(&pool);
+    let shown = Shown {
         quiet: global.quiet,
         verbose: global.verbose,
+        rejects,
     };
-    let summary = read_inputs(inputs, |event| match event {
-        Event::Start(info) => {
-            if let Some(r) = recorder.as_mut() {
-                r.start(info)?;
-            }
-            match &first_header {
-                None => {
-                    let mut style = CsvStyle::of(info);
-                    if let Some(d) = output_delimiter {
-                        // Asked for: a delimiter of the user's, quoted as CSV is.
-                        style.delimiter = d;
-                        style.quoting = true;
-                    }
-                    style.bom &= !args.no_bom;
-                    renderer.style = style;
-                    out.write_all(&renderer.header(&info.headers)?)
-                        .with_context(|| output_name.clone())?;
-                    first_header = Some((info.path.clone(), info.headers.clone()));
-                }
-                Some((first, headers))
-                    if format == TaggedFormat::Csv && *headers != info.headers =>
-                {
-                    anyhow::bail!(
-                        "{} has other columns than {}: one CSV output needs one header; \
-                         tag them separately, or write JSON lines (-o tagged.jsonl)",
-                        info.path.display(),
-                        first.display()
-                    );
-                }
-                Some(_) => {}
-            }
-            Ok(())
+    let summary = {
+        let mut sinks: Vec<&mut dyn Sink> = vec![&mut writer, &mut tally];
+        if let Some(r) = recorder.as_mut() {
+            sinks.push(r);
         }
-        Event::Batch(info, tickets) => {
-            let source_name = info.path.display().to_string();
-            let detailed = format == TaggedFormat::Jsonl;
-            let rendered: Vec<(Vec<u8>, Vec<DetailedTagging>)> = pool.install(|| {
-                tickets
-                    .par_chunks(64)
-                    .map(|chunk| {
-                        let tagged: Vec<DetailedTagging> = chunk
-                            .iter()
-                            .map(|t| {
-                                if detailed {
-                                    tagger.tag_detailed(t)
-                                } else {
-                                    DetailedTagging {
-                                        tagging: tagger.tag(t),
-                                        matches: Vec::new(),
-                                    }
-                                }
-                            })
-                            .collect();
-                        let mut bytes = Vec::with_capacity(chunk.len() * 256);
-                        renderer.rows(&mut bytes, &info.headers, &source_name, chunk, &tagged)?;
-                        Ok((bytes, tagged))
-                    })
-                    .collect::<csirt_tagger::Result<_>>()
-            })?;
-            let mut tickets = tickets.iter();
-            for (bytes, tagged) in rendered {
-                out.write_all(&bytes).with_context(|| output_name.clone())?;
-                for (t, ticket) in tagged.iter().zip(tickets.by_ref()) {
-                    tally.record(t);
-                    if let Some(r) = recorder.as_mut() {
-                        r.record(tagger.catalog(), ticket, &t.tagging);
-                    }
-                }
-            }
-            Ok(())
-        }
-    })?;
-    out.flush().with_context(|| output_name.clone())?;
+        super::pipeline::run(&pipeline, &args.inputs, &mut sinks, shown)?
+    };
+    writer.into_inner()?;
     let summarize = || {
         if !global.quiet {
             print_summary(
@@ -249,14 +184,14 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     // Leave no output behind for an input that was no export.
     if let Some(error) = summary.nothing_read() {
         summarize();
-        return Err(error);
+        return Err(error.into());
     }
     if let Some(file) = file {
         file.commit()?;
     }
     if let (Some(recorder), Some(path), Some(opts)) = (recorder, &args.report, &report_opts) {
         recorder.check_filters().context("--report")?;
-        let provenance = provenance(tagger.catalog(), tagger.matcher(), &args.inputs, &summary)?;
+        let provenance = summary.provenance(tagger, &args.inputs)?;
         let counted = recorder.counted();
         csirt_tagger::report::write_report(
             &recorder.into_workload(),
@@ -273,16 +208,23 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-impl Tally {
-    fn record(&mut self, tagged: &DetailedTagging) {
-        match tagged.tagging.source {
-            TagSource::Rule => self.by_rule += 1,
-            TagSource::Index => self.by_index += 1,
-            TagSource::None => self.untagged += 1,
+impl Sink for Tally {
+    fn start(&mut self, _source: &SourceInfo) -> csirt_tagger::Result<Needs> {
+        Ok(Needs::Tags)
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> csirt_tagger::Result<()> {
+        for tagged in batch.tagged {
+            match tagged.tagging.source {
+                TagSource::Rule => self.by_rule += 1,
+                TagSource::Index => self.by_index += 1,
+                TagSource::None => self.untagged += 1,
+            }
+            if let Some(p) = tagged.tagging.primary() {
+                *self.primaries.entry(p).or_default() += 1;
+            }
         }
-        if let Some(p) = tagged.tagging.primary() {
-            *self.primaries.entry(p).or_default() += 1;
-        }
+        Ok(())
     }
 }
 

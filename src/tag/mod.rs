@@ -11,8 +11,9 @@
 
 mod explain;
 mod fallback;
-mod parallel;
 mod score;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::cell::RefCell;
 

@@ -1,29 +1,18 @@
-//! Tagging many tickets on every thread, results in input order.
+//! Test helpers of the tagger (a ticket as the import would give it, taggers built once);
+//! the property that parallel tagging equals sequential tagging is the pipeline's
+//! (`pipeline::tests`), as it is the pipeline that tags in parallel.
 
-use rayon::prelude::*;
-
-use super::{Tagger, Tagging};
-use crate::import::Ticket;
-
-impl Tagger {
-    /// Tags a batch of tickets on the rayon thread pool; the results come back in input
-    /// order and are the same as tagging one by one (each thread has its own scratch).
-    pub fn tag_all(&self, tickets: &[Ticket]) -> Vec<Tagging> {
-        tickets.par_iter().map(|t| self.tag(t)).collect()
-    }
-}
-
-#[cfg(test)]
 pub(crate) mod tests {
     use std::sync::{Arc, OnceLock};
 
     use proptest::prelude::*;
 
-    use super::*;
     use crate::catalog::{Catalog, CatalogIndex};
+    use crate::import::Ticket;
     use crate::import::{Status, TextField};
     use crate::rules::RuleSetBuilder;
     use crate::tag::Fallback;
+    use crate::tag::Tagger;
     use crate::Diagnostics;
 
     /// A ticket with a title and a description, as the import would give it.
@@ -118,7 +107,7 @@ pub(crate) mod tests {
     /// index's scores are not bit-for-bit reproducible yet: `CatalogIndex::search` builds its
     /// query from a `HashSet`, whose order (hence the order of the BM25 sum) changes from call
     /// to call, so raw scores differ in their last bits and exact ties may flip.
-    fn rules_only() -> &'static Tagger {
+    pub(crate) fn rules_only() -> &'static Tagger {
         static TAGGER: OnceLock<Tagger> = OnceLock::new();
         TAGGER.get_or_init(|| {
             let catalog = Catalog::default_embedded();
@@ -160,18 +149,8 @@ pub(crate) mod tests {
         "é",
     ];
 
-    fn text() -> impl Strategy<Value = String> {
+    pub(crate) fn text() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(WORDS), 0..12).prop_map(|w| w.join(" "))
-    }
-
-    fn tickets() -> impl Strategy<Value = Vec<Ticket>> {
-        prop::collection::vec((text(), text()), 0..60).prop_map(|pairs| {
-            pairs
-                .iter()
-                .enumerate()
-                .map(|(i, (title, body))| ticket(&format!("T-{i}"), title, body))
-                .collect()
-        })
     }
 
     #[test]
@@ -179,19 +158,5 @@ pub(crate) mod tests {
         fn shared<T: Send + Sync>() {}
         shared::<Tagger>();
         shared::<crate::rules::Matcher>();
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))] // keeps CI quick
-        #[test]
-        fn chunking_never_changes_the_output(tickets in tickets(), chunk in 1usize..20) {
-            let tagger = rules_only();
-            let sequential: Vec<Tagging> = tickets.iter().map(|t| tagger.tag(t)).collect();
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-            let parallel: Vec<Tagging> = pool.install(|| {
-                tickets.par_chunks(chunk).flat_map_iter(|c| tagger.tag_all(c)).collect()
-            });
-            prop_assert_eq!(sequential, parallel);
-        }
     }
 }

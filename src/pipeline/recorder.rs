@@ -1,24 +1,23 @@
-//! Counting tagged tickets into a [`Workload`], for `report` and `tag --report`.
+//! The workload recorder: a [`Sink`] that counts tagged tickets into a [`Workload`], for
+//! `report` and `tag --report`.
 //!
 //! A ticket counts with the services it was tagged with now, or, when its export is a CSV
 //! that `tag` wrote (it has the `services` column and its companions), with the services
-//! written there: a team can review and correct tags in a spreadsheet and report on that.
+//! written there: a team can review and correct tags in a spreadsheet and report on that
+//! (the pipeline then does not tag those tickets at all).
 
-use std::path::PathBuf;
+use crate::catalog::{Catalog, Kind};
+use crate::error::{Error, Result};
+use crate::import::{SourceInfo, Ticket};
+use crate::output::tagged::TAG_COLUMNS;
+use crate::stats::{TicketFacts, Workload, WorkloadOptions};
+use crate::tag::Tagging;
 
-use anyhow::Context;
-use csirt_tagger::catalog::{Catalog, Kind};
-use csirt_tagger::import::{SourceInfo, Ticket};
-use csirt_tagger::output::tagged::TAG_COLUMNS;
-use csirt_tagger::report::{Provenance, Stamp};
-use csirt_tagger::rules::Matcher;
-use csirt_tagger::stats::{TicketFacts, Workload, WorkloadOptions};
-
-use super::pipeline::ReadSummary;
-use csirt_tagger::tag::Tagging;
+use super::{Batch, Needs, Sink};
 
 /// Counts tickets of one input after another into one workload.
-pub struct Recorder {
+pub struct Recorder<'c> {
+    catalog: &'c Catalog,
     workload: Workload,
     by: Option<String>,
     /// Column of `--by` in the current source.
@@ -33,10 +32,11 @@ pub struct Recorder {
 /// Most distinct queues remembered for the message of [`Recorder::check_filters`].
 const QUEUES_KEPT: usize = 200;
 
-impl Recorder {
-    /// An empty workload counted with `options`.
-    pub fn new(options: WorkloadOptions, catalog: &Catalog) -> Recorder {
+impl<'c> Recorder<'c> {
+    /// An empty workload of `catalog`'s services counted with `options`.
+    pub fn new(options: WorkloadOptions, catalog: &'c Catalog) -> Recorder<'c> {
         Recorder {
+            catalog,
             by: options.by.clone(),
             workload: Workload::new(options, catalog),
             by_column: None,
@@ -48,7 +48,7 @@ impl Recorder {
     /// Fails when tickets were read but the filters (`--queue`, `--status`, `--since`,
     /// `--until`) let none of them count: a report of zeros would look like a quiet month.
     /// Says what each filter left out and, for `--queue`, the queues the input has.
-    pub fn check_filters(&self) -> anyhow::Result<()> {
+    pub fn check_filters(&self) -> Result<()> {
         let c = &self.workload.counts;
         if c.seen == 0 || c.included > 0 {
             return Ok(());
@@ -92,11 +92,11 @@ impl Recorder {
                 c.other_status
             ));
         }
-        anyhow::bail!(
+        Err(Error::Usage(format!(
             "no ticket passes the filters: {} read, {}",
             c.seen,
             why.join("; ")
-        )
+        )))
     }
 
     /// How many tickets the report counted, and what the filters left out: `counted 15 (7
@@ -127,7 +127,7 @@ impl Recorder {
 
     /// Prepares for the tickets of `info`: finds the `--by` column, and whether the input
     /// already carries tags. Fails when the `--by` column is missing, naming the columns.
-    pub fn start(&mut self, info: &SourceInfo) -> anyhow::Result<()> {
+    pub fn start(&mut self, info: &SourceInfo) -> Result<()> {
         let find = |name: &str| {
             info.headers
                 .iter()
@@ -135,12 +135,12 @@ impl Recorder {
         };
         self.by_column = match &self.by {
             None => None,
-            Some(name) => Some(find(name).with_context(|| {
-                format!(
+            Some(name) => Some(find(name).ok_or_else(|| {
+                Error::Usage(format!(
                     "--by {name}: {} has no such column (it has: {})",
                     info.path.display(),
                     info.headers.join(", ")
-                )
+                ))
             })?),
         };
         self.tagged_column = TAG_COLUMNS
@@ -157,7 +157,8 @@ impl Recorder {
     }
 
     /// Counts a ticket that was just tagged.
-    pub fn record(&mut self, catalog: &Catalog, ticket: &Ticket, tagging: &Tagging) {
+    pub fn record(&mut self, ticket: &Ticket, tagging: &Tagging) {
+        let catalog = self.catalog;
         let mut services = Vec::with_capacity(tagging.services.len());
         let mut functions = Vec::new();
         for s in &tagging.services {
@@ -174,7 +175,8 @@ impl Recorder {
     /// Counts a ticket of an input written by `tag`, with the tags of its `services` column.
     /// Ids the catalog does not know are left out (the report's untagged row shows the
     /// ticket if none is left).
-    pub fn record_pretagged(&mut self, catalog: &Catalog, ticket: &Ticket) {
+    pub fn record_pretagged(&mut self, ticket: &Ticket) {
+        let catalog = self.catalog;
         let cell = self
             .tagged_column
             .and_then(|c| ticket.raw.get(c))
@@ -236,43 +238,25 @@ impl Recorder {
     }
 }
 
-/// What a report was made from: tool, catalog, the rules files the matcher was built from
-/// (fingerprinted as they were read), inputs (with their ticket counts; stdin by the bytes it
-/// gave, so reports of two different stdin inputs merge).
-pub fn provenance(
-    catalog: &Catalog,
-    matcher: &Matcher,
-    paths: &[PathBuf],
-    summary: &ReadSummary,
-) -> anyhow::Result<Provenance> {
-    let mut provenance = Provenance::new(catalog);
-    provenance.rules = matcher
-        .sources()
-        .iter()
-        .map(|s| Stamp {
-            name: s.origin.display().to_string(),
-            sha256: s.sha256.clone(),
-            tickets: None,
-            time_unit: None,
+impl Sink for Recorder<'_> {
+    fn start(&mut self, source: &SourceInfo) -> Result<Needs> {
+        Recorder::start(self, source)?;
+        Ok(match self.is_pretagged() {
+            true => Needs::Tickets,
+            false => Needs::Tags,
         })
-        .collect();
-    for (path, (info, counts)) in paths.iter().zip(&summary.sources) {
-        let stamp = match &info.content_sha256 {
-            Some(sha256) => Stamp {
-                name: "<stdin>".to_string(),
-                ..Stamp::of_bytes("", b"")
-            }
-            .with_sha256(sha256),
-            None => Stamp::of_file(path)?,
-        };
-        let mut stamp = stamp.with_tickets(counts.tickets);
-        stamp.time_unit = info
-            .mapping
-            .time_spent
-            .and_then(|c| info.columns.get(c))
-            .and_then(|c| c.duration.as_ref())
-            .map(|d| d.describe());
-        provenance.inputs.push(stamp);
     }
-    Ok(provenance)
+
+    fn batch(&mut self, batch: &Batch<'_>) -> Result<()> {
+        if self.is_pretagged() {
+            for t in batch.tickets {
+                self.record_pretagged(t);
+            }
+        } else {
+            for (t, tagged) in batch.tickets.iter().zip(batch.tagged) {
+                self.record(t, &tagged.tagging);
+            }
+        }
+        Ok(())
+    }
 }
