@@ -3,10 +3,9 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use csirt_tagger::import::{ImportOptions, Reader, Status, TextField, Ticket};
+use csirt_tagger::import::{ImportOptions, Reader, Ticket};
 use csirt_tagger::rules::Zone;
 use csirt_tagger::tag::{Explanation, Outcome, TagSource};
 
@@ -83,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let tagger = args.rules.load_tagger(global)?;
     let ticket = match (&args.input, &args.id, &args.text) {
         (Some(input), Some(id), _) => find_ticket(global, input, id, &import, &args.import)?,
-        (_, _, Some(text)) => text_ticket(args.title.as_deref(), &read_text(text)?),
+        (_, _, Some(text)) => Ticket::from_text(args.title.as_deref(), &read_text(text)?),
         _ => anyhow::bail!("give --text TEXT, or an export and --id ID"),
     };
     let explanation = tagger.explain(&ticket);
@@ -115,38 +114,6 @@ fn read_text(text: &str) -> anyhow::Result<String> {
         .read_to_string(&mut s)
         .context("--text -: reading stdin")?;
     Ok(s)
-}
-
-/// A ticket made of a text (field `text`) and an optional title (field `title`).
-/// A ticket made of a text (and a title, when given), as `explain --text` and `rules test`
-/// read them.
-pub(super) fn text_ticket(title: Option<&str>, text: &str) -> Ticket {
-    let mut texts = Vec::new();
-    for (name, value, is_title) in [("title", title.unwrap_or(""), true), ("text", text, false)] {
-        if !value.is_empty() {
-            texts.push(TextField {
-                column: texts.len(),
-                name: Arc::from(name),
-                is_title,
-                text: value.to_string(),
-            });
-        }
-    }
-    Ticket {
-        source: 0,
-        line: 0,
-        record: 1,
-        id: "<text>".into(),
-        title: title.unwrap_or("").into(),
-        texts,
-        created: None,
-        resolved: None,
-        status: Status::Unknown,
-        time_spent: None,
-        priority: None,
-        queue: None,
-        raw: Vec::new(),
-    }
 }
 
 /// Reads `input` batch by batch until the ticket `id` turns up.
@@ -505,7 +472,7 @@ mod tests {
 
     #[test]
     fn the_text_explanation_shows_hits_vetoes_and_scores() {
-        let ticket = text_ticket(
+        let ticket = Ticket::from_text(
             Some("Website defaced"),
             "Hacked by Mr.X \x1b[31m. Restored it. Phishing simulation next week.",
         );
@@ -514,7 +481,7 @@ mod tests {
 
     #[test]
     fn the_json_explanation_has_the_documented_keys() {
-        let ticket = text_ticket(None, "site defaced, restored from backup");
+        let ticket = Ticket::from_text(None, "site defaced, restored from backup");
         let json = serde_json::to_value(tagger().explain(&ticket)).unwrap();
         for key in [
             "schema", "ticket", "fields", "rules", "services", "fallback", "source", "tags",

@@ -271,6 +271,27 @@ impl RulesArgs {
     }
 }
 
+/// Loads the rules of `paths` (files or directories), or the embedded ones when there are
+/// none. Problems inside files are diagnostics; fails only when a path cannot be read.
+pub fn load_rules<'c>(
+    catalog: &'c Catalog,
+    paths: &[PathBuf],
+    limits: &LimitArgs,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<RuleSetBuilder<'c>> {
+    let mut builder = RuleSetBuilder::new(catalog);
+    builder.limits(limits.limits());
+    if paths.is_empty() {
+        builder.add_defaults(diags);
+    }
+    for path in paths {
+        builder
+            .add_path(path, diags)
+            .with_context(|| path.display().to_string())?;
+    }
+    Ok(builder)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

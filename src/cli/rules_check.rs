@@ -13,8 +13,8 @@ use csirt_tagger::rules::lint::lint;
 use csirt_tagger::{Diagnostic, Diagnostics, Location, Severity};
 
 use super::catalog_args::load_catalog;
+use super::rules_args::load_rules;
 use super::rules_args::LimitArgs;
-use super::rules_test::load_rules;
 use super::GlobalArgs;
 
 /// `rules check`.

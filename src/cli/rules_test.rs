@@ -22,15 +22,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use csirt_tagger::catalog::{Catalog, EntryId};
-use csirt_tagger::rules::{List, Matcher, RuleId, RuleSetBuilder, Scratch};
+use csirt_tagger::catalog::EntryId;
+use csirt_tagger::import::Ticket;
+use csirt_tagger::rules::{List, Matcher, RuleId, Scratch};
 use csirt_tagger::tag::{Outcome, Tagger};
 use csirt_tagger::{Diagnostics, Location, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::catalog_args::load_catalog;
-use super::explain::text_ticket;
+use super::rules_args::load_rules;
 use super::rules_args::LimitArgs;
 use super::GlobalArgs;
 
@@ -322,7 +323,7 @@ fn test_file_cases(
         {
             anyhow::bail!("{at}: error: a test needs a `text` or a `title`");
         }
-        let ticket = text_ticket(case.title.as_deref(), &case.text);
+        let ticket = Ticket::from_text(case.title.as_deref(), &case.text);
         let explanation = tagger.explain(&ticket);
         let tags: Vec<EntryId> = explanation
             .tagging
@@ -401,25 +402,4 @@ fn test_file_cases(
         });
     }
     Ok(())
-}
-
-/// Loads the rules of `paths` (files or directories), or the embedded ones when there are
-/// none. Problems inside files are diagnostics; fails only when a path cannot be read.
-pub fn load_rules<'c>(
-    catalog: &'c Catalog,
-    paths: &[PathBuf],
-    limits: &LimitArgs,
-    diags: &mut Diagnostics,
-) -> anyhow::Result<RuleSetBuilder<'c>> {
-    let mut builder = RuleSetBuilder::new(catalog);
-    builder.limits(limits.limits());
-    if paths.is_empty() {
-        builder.add_defaults(diags);
-    }
-    for path in paths {
-        builder
-            .add_path(path, diags)
-            .with_context(|| path.display().to_string())?;
-    }
-    Ok(builder)
 }

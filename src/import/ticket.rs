@@ -66,3 +66,38 @@ pub struct Ticket {
     /// Every field of the row as read (decoded), in column order, for pass-through output.
     pub raw: Vec<String>,
 }
+
+impl Ticket {
+    /// A ticket made of a text (field `text`) and, when given, a title (field `title`), as
+    /// `explain --text` and the whole-ticket tests of rules files give them; its id is
+    /// `<text>`.
+    pub fn from_text(title: Option<&str>, text: &str) -> Ticket {
+        let mut texts = Vec::new();
+        for (name, value, is_title) in [("title", title.unwrap_or(""), true), ("text", text, false)]
+        {
+            if !value.is_empty() {
+                texts.push(TextField {
+                    column: texts.len(),
+                    name: Arc::from(name),
+                    is_title,
+                    text: value.to_string(),
+                });
+            }
+        }
+        Ticket {
+            source: 0,
+            line: 0,
+            record: 1,
+            id: "<text>".into(),
+            title: title.unwrap_or("").into(),
+            texts,
+            created: None,
+            resolved: None,
+            status: Status::Unknown,
+            time_spent: None,
+            priority: None,
+            queue: None,
+            raw: Vec::new(),
+        }
+    }
+}
