@@ -3,7 +3,14 @@
 //! ```text
 //! cargo run --release --example gen -- export --flavour jira --tickets 100000 --seed 1 > jira.csv
 //! cargo run --release --example gen -- rules --rules 2000 --seed 1 --out /tmp/rules-10x
+//! cargo run --release --example gen -- corpus --from ../shared/corpus --mb 150 > corpus-mix.csv
 //! ```
+//!
+//! `corpus` is the real records of ../shared/corpus (breach reports, KEV entries, RustSec
+//! advisories: short titles, paragraphs of prose, URLs) repeated, in a seeded shuffle, until
+//! the export reaches the size asked; ids get a `-rN` suffix after the first round so that they
+//! stay unique. It is the shape `tag` meets in practice, where the synthetic exports are the
+//! shape the rules are written for.
 //!
 //! Exports look like what ticket systems write (see fixtures/exports/): Jira CSV with repeated
 //! `Labels` and `Comment` columns, multi-line quoted descriptions and `dd/MMM/yy h:mm a` dates;
@@ -393,6 +400,71 @@ fn rules(n: usize, seed: u64, dir: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// The records of every CSV of `dir` (all with the corpus's columns), repeated in a seeded
+/// shuffle until `mb` MiB are written.
+fn corpus(dir: &str, mb: usize, seed: u64) -> io::Result<()> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    let mut header: Option<csv::StringRecord> = None;
+    let mut records = Vec::new();
+    for path in &files {
+        let mut reader = csv::Reader::from_path(path).map_err(io::Error::from)?;
+        let this = reader.headers().map_err(io::Error::from)?.clone();
+        match &header {
+            None => header = Some(this),
+            Some(h) if *h != this => {
+                return Err(io::Error::other(format!(
+                    "{}: other columns than the first file's",
+                    path.display()
+                )))
+            }
+            Some(_) => {}
+        }
+        for record in reader.records() {
+            records.push(record.map_err(io::Error::from)?);
+        }
+    }
+    let header = header.ok_or_else(|| io::Error::other(format!("{dir}: no CSV file")))?;
+    if records.is_empty() {
+        return Err(io::Error::other(format!("{dir}: no record")));
+    }
+    let id = header.iter().position(|h| h == "id").unwrap_or(0);
+    let stdout = io::stdout();
+    let mut out = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, stdout.lock()));
+    out.write_record(&header).map_err(io::Error::from)?;
+    let mut rng = Rng(seed);
+    let target = (mb as u64) << 20;
+    let mut written = 0u64;
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    let mut round = 0;
+    while written < target {
+        // Fisher-Yates with the seeded generator: every round another order.
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        for &r in &order {
+            let record = &records[r];
+            for (i, f) in record.iter().enumerate() {
+                match (i == id, round) {
+                    (true, n) if n > 0 => out.write_field(format!("{f}-r{n}")),
+                    _ => out.write_field(f),
+                }
+                .map_err(io::Error::from)?;
+            }
+            out.write_record(None::<&[u8]>).map_err(io::Error::from)?;
+            written += record.as_slice().len() as u64 + record.len() as u64 + 2;
+            if written >= target {
+                break;
+            }
+        }
+        round += 1;
+    }
+    out.flush()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str, default: &str| -> String {
@@ -415,13 +487,18 @@ fn main() {
             number("--tickets", "1000"),
             seed,
         ),
+        Some("corpus") => corpus(
+            &value("--from", "../shared/corpus"),
+            number("--mb", "150"),
+            seed,
+        ),
         Some("rules") => rules(
             number("--rules", "1000"),
             seed,
             &value("--out", "target/synthetic-rules"),
         ),
         _ => {
-            eprintln!("usage: gen export --flavour jira|rt|generic --tickets N [--seed S]\n       gen rules --rules N [--seed S] [--out DIR]");
+            eprintln!("usage: gen export --flavour jira|rt|generic --tickets N [--seed S]\n       gen rules --rules N [--seed S] [--out DIR]\n       gen corpus [--from DIR] [--mb N] [--seed S]");
             std::process::exit(2)
         }
     };
