@@ -34,4 +34,7 @@ pub mod rules;
 pub mod stats;
 pub mod tag;
 
+#[cfg(test)]
+mod alloc_count;
+
 pub use error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};

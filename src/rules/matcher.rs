@@ -176,6 +176,8 @@ pub struct Scratch {
     /// Per term, the zones it was found in (bits of [`Zone`]).
     term_zones: Vec<u8>,
     spans: Vec<Span>,
+    /// A line folded to lower case, for the zone split.
+    lower: String,
     touched: Vec<u32>,
     regex_seen: Vec<bool>,
     regex_candidates: Vec<u32>,
@@ -295,7 +297,7 @@ impl Matcher {
             }
             let mut spans = std::mem::take(&mut scratch.spans);
             spans.clear();
-            split(&field.text, &mut spans);
+            split(&field.text, &mut spans, &mut scratch.lower);
             for span in &spans {
                 let text = &field.text[span.start..span.end];
                 self.scan(i, text, span.start, span.zone, mask, scratch, detail);

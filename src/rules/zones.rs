@@ -121,7 +121,9 @@ pub(crate) struct Span {
 
 /// Cuts a (non-title) text field into zones, appending to `out` contiguous spans that cover
 /// the whole text, adjacent spans in different zones.
-pub(crate) fn split(text: &str, out: &mut Vec<Span>) {
+///
+/// `lower` is a buffer for lines folded to lower case, so that a warm caller allocates nothing.
+pub(crate) fn split(text: &str, out: &mut Vec<Span>, lower: &mut String) {
     let first = out.len();
     let push = |out: &mut Vec<Span>, start: usize, end: usize, zone: Zone| {
         let n = out.len();
@@ -139,9 +141,9 @@ pub(crate) fn split(text: &str, out: &mut Vec<Span>) {
         let content = line.trim();
         if state != Zone::Quoted && !content.is_empty() {
             let next = lines.peek().map_or("", |l| l.trim());
-            if quote_header(content, next) {
+            if quote_header(content, next, lower) {
                 state = Zone::Quoted;
-            } else if signature_start(line.trim_end_matches(['\n', '\r'])) {
+            } else if signature_start(line.trim_end_matches(['\n', '\r']), lower) {
                 state = Zone::Signature;
                 signature_left = SIGNATURE_LINES;
             }
@@ -264,12 +266,24 @@ const WROTE: [&str; 9] = [
     " kirjoitti",
 ];
 
+/// `line` in lower case (as `str::to_lowercase`), written into `buffer`: ASCII lines, most of
+/// them, without allocating.
+fn lowercase_into<'b>(line: &str, buffer: &'b mut String) -> &'b str {
+    buffer.clear();
+    if line.is_ascii() {
+        buffer.extend(line.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        buffer.push_str(&line.to_lowercase());
+    }
+    buffer
+}
+
 /// Whether `line` (trimmed, not empty) starts quoted history; `next` is the next line, trimmed.
-fn quote_header(line: &str, next: &str) -> bool {
+fn quote_header(line: &str, next: &str, lower: &mut String) -> bool {
     if line.len() > 160 {
         return false;
     }
-    let lower = line.to_lowercase();
+    let lower = lowercase_into(line, lower);
     let bare = lower.trim_matches(|c: char| c == '-' || c == '_' || c == '=' || c.is_whitespace());
     if SEPARATORS
         .iter()
@@ -364,20 +378,20 @@ const DISCLAIMER: [&str; 8] = [
 
 /// Whether `line` (without its line end) starts a signature. Only the mail convention's
 /// `-- ` with its space counts: a bare `--` often separates work notes.
-fn signature_start(line: &str) -> bool {
+fn signature_start(line: &str, lower: &mut String) -> bool {
     if line == "-- " {
         return true;
     }
     let line = line.trim();
     if line.len() <= 40 {
-        let lower = line.to_lowercase();
+        let lower = lowercase_into(line, lower);
         let bare = lower.trim_end_matches([',', '.', '!', ' ']);
         if CLOSINGS.contains(&bare) {
             return true;
         }
     }
     if line.len() >= 60 {
-        let lower = line.to_lowercase();
+        let lower = lowercase_into(line, lower);
         let mail = [
             "mail",
             "message",
@@ -408,7 +422,7 @@ mod tests {
 
     fn zones(text: &str) -> Vec<(Zone, &str)> {
         let mut out = Vec::new();
-        split(text, &mut out);
+        split(text, &mut out, &mut String::new());
         out.iter()
             .map(|s| (s.zone, &text[s.start..s.end]))
             .collect()

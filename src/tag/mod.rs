@@ -24,6 +24,8 @@ pub use explain::{
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
 
+use score::tagged_services_into;
+
 use crate::catalog::{Catalog, EntryId, Neighbour};
 use crate::error::{Error, Result};
 use crate::import::Ticket;
@@ -60,6 +62,19 @@ pub struct Tagging {
     pub like: Vec<Neighbour>,
 }
 
+impl Default for Tagging {
+    /// No tag (and no rule fired).
+    fn default() -> Tagging {
+        Tagging {
+            services: Vec::new(),
+            source: TagSource::None,
+            rules: Vec::new(),
+            zones: Vec::new(),
+            like: Vec::new(),
+        }
+    }
+}
+
 impl Tagging {
     /// The primary service, if any.
     pub fn primary(&self) -> Option<EntryId> {
@@ -85,7 +100,7 @@ pub struct WordMatch {
 }
 
 /// A [`Tagging`] with where each word of the fired rules was found.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DetailedTagging {
     /// The tags.
     pub tagging: Tagging,
@@ -102,16 +117,24 @@ pub struct Tagger {
     fallback: Option<Fallback>,
 }
 
-thread_local! {
-    /// Per-thread buffers, so that tagging allocates nothing per ticket once they have grown.
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+/// What a thread keeps between tickets: the matcher's buffers, and service tags no longer
+/// needed whose buffers the next tagging reuses.
+#[derive(Default)]
+struct Buffers {
+    scratch: Scratch,
+    spare: Vec<ServiceTag>,
 }
 
-/// Runs `f` with this thread's scratch (a fresh one if it is in use, as in a nested call).
-fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => f(&mut scratch),
-        Err(_) => f(&mut Scratch::default()),
+thread_local! {
+    /// Per-thread buffers, so that tagging allocates nothing per ticket once they have grown.
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+}
+
+/// Runs `f` with this thread's buffers (fresh ones if they are in use, as in a nested call).
+fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> R {
+    BUFFERS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffers) => f(&mut buffers),
+        Err(_) => f(&mut Buffers::default()),
     })
 }
 
@@ -154,17 +177,39 @@ impl Tagger {
 
     /// Tags one ticket.
     pub fn tag(&self, ticket: &Ticket) -> Tagging {
-        let (fired, zones) = with_scratch(|s| {
-            let found = self.matcher.find(&ticket.texts, s, false);
+        // Not through `tag_into`: the tags it returns would leave with this thread's spare ones.
+        let (fired, zones) = with_buffers(|b| {
+            let found = self.matcher.find(&ticket.texts, &mut b.scratch, false);
             (found.fired().to_vec(), found.fired_zones().to_vec())
         });
         self.finish(ticket, fired, zones)
     }
 
+    /// Tags one ticket into `out`, reusing its buffers: once this thread's buffers and `out`
+    /// have grown, tagging a ticket allocates nothing (unless the index fallback is asked,
+    /// whose search allocates). What [`Pipeline`](crate::pipeline::Pipeline) calls.
+    pub fn tag_into(&self, ticket: &Ticket, out: &mut Tagging) {
+        with_buffers(|b| {
+            let found = self.matcher.find(&ticket.texts, &mut b.scratch, false);
+            out.rules.clear();
+            out.rules.extend_from_slice(found.fired());
+            out.zones.clear();
+            out.zones.extend_from_slice(found.fired_zones());
+            tagged_services_into(
+                &self.matcher,
+                &out.rules,
+                &out.zones,
+                &mut out.services,
+                &mut b.spare,
+            );
+        });
+        self.finish_into(ticket, out);
+    }
+
     /// Tags one ticket and says where each word of the fired rules was found.
     pub fn tag_detailed(&self, ticket: &Ticket) -> DetailedTagging {
-        let (fired, zones, matches) = with_scratch(|s| {
-            let found = self.matcher.find(&ticket.texts, s, true);
+        let (fired, zones, matches) = with_buffers(|b| {
+            let found = self.matcher.find(&ticket.texts, &mut b.scratch, true);
             let mut matches = Vec::new();
             for &rule in found.fired() {
                 for h in found.rule_hits(rule) {
@@ -194,39 +239,39 @@ impl Tagger {
 
     /// Scores the fired rules, or asks the index when they give no tag.
     fn finish(&self, ticket: &Ticket, fired: Vec<RuleId>, zones: Vec<u8>) -> Tagging {
-        let services = tagged_services(&self.matcher, &fired, &zones);
-        if !services.is_empty() {
-            return Tagging {
-                services,
-                source: TagSource::Rule,
-                rules: fired,
-                zones,
-                like: Vec::new(),
-            };
+        let mut tagging = Tagging {
+            services: tagged_services(&self.matcher, &fired, &zones),
+            rules: fired,
+            zones,
+            ..Tagging::default()
+        };
+        self.finish_into(ticket, &mut tagging);
+        tagging
+    }
+
+    /// With `out.services` scored from `out.rules`: the source, or the index's proposal when
+    /// the rules give no tag.
+    fn finish_into(&self, ticket: &Ticket, out: &mut Tagging) {
+        out.like.clear();
+        if !out.services.is_empty() {
+            out.source = TagSource::Rule;
+            return;
         }
         match self
             .fallback
             .as_ref()
             .and_then(|f| f.propose(&self.catalog, ticket))
         {
-            Some(best) => Tagging {
-                services: vec![ServiceTag {
+            Some(best) => {
+                out.services.push(ServiceTag {
                     service: best.service,
                     score: best.score,
                     functions: Vec::new(),
-                }],
-                source: TagSource::Index,
-                rules: fired,
-                zones,
-                like: best.like,
-            },
-            None => Tagging {
-                services: Vec::new(),
-                source: TagSource::None,
-                rules: fired,
-                zones,
-                like: Vec::new(),
-            },
+                });
+                out.source = TagSource::Index;
+                out.like = best.like;
+            }
+            None => out.source = TagSource::None,
         }
     }
 }

@@ -8,6 +8,9 @@ use crate::rules::{Matcher, RuleId};
 /// `0.1 + 0.2` reaches `0.3`: weights are decimal numbers written by people.
 pub const SCORE_EPSILON: f64 = 1e-9;
 
+/// Functions a reused [`ServiceTag`] has room for.
+const FUNCTIONS_ROOM: usize = 8;
+
 /// One service of a tagging, with its score and the functions whose rules fired.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceTag {
@@ -37,24 +40,44 @@ pub struct FunctionTag {
 /// floating-point score on any thread. A rule on a function adds to the function and to its
 /// service.
 pub fn score_services(matcher: &Matcher, fired: &[RuleId], zones: &[u8]) -> Vec<ServiceTag> {
+    let mut services = Vec::new();
+    score_services_into(matcher, fired, zones, &mut services, &mut Vec::new());
+    services
+}
+
+/// [`score_services`] into `out`, reusing its entries and those of `spare` (entries no longer
+/// needed go there, their buffers kept), so that a warm caller allocates nothing.
+pub(crate) fn score_services_into(
+    matcher: &Matcher,
+    fired: &[RuleId],
+    zones: &[u8],
+    out: &mut Vec<ServiceTag>,
+    spare: &mut Vec<ServiceTag>,
+) {
     debug_assert_eq!(fired.len(), zones.len());
+    spare.append(out);
     let factors = matcher.zone_factors();
-    let mut services: Vec<ServiceTag> = Vec::new();
     for (&id, &z) in fired.iter().zip(zones) {
         let rule = matcher.rule(id);
         let weight = rule.weight * factors.best(z);
-        let i = match services.iter().position(|s| s.service == rule.service) {
+        let i = match out.iter().position(|s| s.service == rule.service) {
             Some(i) => i,
             None => {
-                services.push(ServiceTag {
+                let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
                     service: rule.service,
                     score: 0.0,
-                    functions: Vec::new(),
+                    // Room for every function of any service of the FIRST frameworks (at most
+                    // 6), so that a tag reused for another service never grows.
+                    functions: Vec::with_capacity(FUNCTIONS_ROOM),
                 });
-                services.len() - 1
+                tag.service = rule.service;
+                tag.score = 0.0;
+                tag.functions.clear();
+                out.push(tag);
+                out.len() - 1
             }
         };
-        let tag = &mut services[i];
+        let tag = &mut out[i];
         tag.score += weight;
         if rule.target != rule.service {
             match tag.functions.iter_mut().find(|f| f.function == rule.target) {
@@ -66,15 +89,15 @@ pub fn score_services(matcher: &Matcher, fired: &[RuleId], zones: &[u8]) -> Vec<
             }
         }
     }
-    for s in &mut services {
-        s.functions.sort_by(|a, b| {
+    for s in out.iter_mut() {
+        // Stable and in place: few functions, and `sort_by` would allocate its merge buffer.
+        s.functions.sort_unstable_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then(a.function.cmp(&b.function))
         });
     }
-    services.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
-    services
+    out.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
 }
 
 /// Whether a service's score reaches its threshold.
@@ -84,9 +107,29 @@ pub fn reaches(matcher: &Matcher, tag: &ServiceTag) -> bool {
 
 /// The services of [`score_services`] that reach their threshold, still ranked.
 pub fn tagged_services(matcher: &Matcher, fired: &[RuleId], zones: &[u8]) -> Vec<ServiceTag> {
-    let mut services = score_services(matcher, fired, zones);
-    services.retain(|s| reaches(matcher, s));
+    let mut services = Vec::new();
+    tagged_services_into(matcher, fired, zones, &mut services, &mut Vec::new());
     services
+}
+
+/// [`tagged_services`] into `out`, reusing buffers as [`score_services_into`] does.
+pub(crate) fn tagged_services_into(
+    matcher: &Matcher,
+    fired: &[RuleId],
+    zones: &[u8],
+    out: &mut Vec<ServiceTag>,
+    spare: &mut Vec<ServiceTag>,
+) {
+    score_services_into(matcher, fired, zones, out, spare);
+    // Those below their threshold go back to `spare`, in rank order kept for the others.
+    let mut i = 0;
+    while i < out.len() {
+        if reaches(matcher, &out[i]) {
+            i += 1;
+        } else {
+            spare.push(out.remove(i));
+        }
+    }
 }
 
 #[cfg(test)]
