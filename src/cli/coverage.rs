@@ -11,7 +11,7 @@ use csirt_tagger::output::neutralize_formula;
 use csirt_tagger::pipeline::{CoverageSink, Pipeline};
 
 use super::import_args::ImportArgs;
-use super::outputs::Sink;
+use super::outputs::Output;
 use super::pipeline::Shown;
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
@@ -93,7 +93,7 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
     };
     super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sink], shown)?;
     let report = coverage.finish(matcher, tagger.catalog(), args.top);
-    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
+    let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     match args.format {
         CoverageFormat::Json => {
             writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

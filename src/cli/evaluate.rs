@@ -10,14 +10,14 @@ use anyhow::Context;
 use csirt_tagger::catalog::{Catalog, EntryId};
 use csirt_tagger::evaluate::{Evaluator, Gold, Report, TicketErrors};
 use csirt_tagger::import::{SourceInfo, Ticket};
-use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Sink as PipelineSink};
+use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Sink};
 use csirt_tagger::tag::{Explanation, Outcome, Tagger, Tagging};
 use csirt_tagger::{Diagnostics, Severity};
 use rayon::prelude::*;
 
 use super::evaluate_output::{write_csv, write_text, EvaluateFormat};
 use super::import_args::ImportArgs;
-use super::outputs::Sink;
+use super::outputs::Output;
 use super::pipeline::Shown;
 use super::rules_args::RulesArgs;
 use super::threads::thread_pool;
@@ -213,10 +213,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         rejects,
     };
     {
-        let mut sinks: Vec<&mut dyn PipelineSink> = runs
-            .iter_mut()
-            .map(|r| r as &mut dyn PipelineSink)
-            .collect();
+        let mut sinks: Vec<&mut dyn Sink> = runs.iter_mut().map(|r| r as &mut dyn Sink).collect();
         super::pipeline::run(&pipeline, &args.inputs, &mut sinks, shown)?;
     }
     let names = [
@@ -270,7 +267,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
             );
         }
     }
-    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
+    let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     match args.format {
         EvaluateFormat::Json => {
             let doc = serde_json::json!({
@@ -320,7 +317,7 @@ struct Run<'a, 'g> {
     false_alarms: Vec<Mistake>,
 }
 
-impl PipelineSink for Run<'_, '_> {
+impl Sink for Run<'_, '_> {
     fn start(&mut self, _source: &SourceInfo) -> csirt_tagger::Result<Needs> {
         Ok(Needs::Tags)
     }

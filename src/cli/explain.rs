@@ -10,7 +10,7 @@ use csirt_tagger::rules::Zone;
 use csirt_tagger::tag::{Explanation, Outcome, TagSource};
 
 use super::import_args::ImportArgs;
-use super::outputs::Sink;
+use super::outputs::Output;
 use super::rules_args::RulesArgs;
 use super::term::sanitize;
 use super::GlobalArgs;
@@ -87,7 +87,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let explanation = tagger.explain(&ticket);
     let inputs: Vec<PathBuf> = args.input.iter().cloned().collect();
-    let mut out = Sink::open(args.output.as_deref(), &inputs)?;
+    let mut out = Output::open(args.output.as_deref(), &inputs)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

@@ -34,7 +34,7 @@ use csirt_tagger::{Diagnostic, Diagnostics};
 use serde::Serialize;
 
 use super::import_args::ImportArgs;
-use super::outputs::Sink;
+use super::outputs::Output;
 use super::GlobalArgs;
 
 /// Show how an export is understood: flavour, encoding, delimiter, column mapping, date and
@@ -118,7 +118,7 @@ struct TextView {
 pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> {
     let opts = args.import.to_options()?;
     let mut rejects_out = args.import.rejects_writer(false)?;
-    let mut out = Sink::open(args.output.as_deref(), &args.inputs)?;
+    let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     let mut all = Vec::new();
     for (source, input) in args.inputs.iter().enumerate() {
         let mut reader = Reader::open(input, source, &opts)?;

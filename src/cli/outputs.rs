@@ -32,8 +32,8 @@ pub fn refuse_writing_over_inputs(
 /// Where a command's document goes: stdout, or the `-o` file, written whole when the command
 /// succeeds (through a temporary file beside it, so a failed or interrupted run leaves the
 /// file as it was). Documents written this way are small (tables, JSON summaries): kept in
-/// memory until [`Sink::finish`].
-pub enum Sink {
+/// memory until [`Output::finish`].
+pub enum Output {
     /// Standard output, buffered.
     Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
     /// The `-o` file, and what will be written to it.
@@ -45,19 +45,19 @@ pub enum Sink {
     },
 }
 
-impl Sink {
+impl Output {
     /// Stdout when `path` is `None` or `-`; else the file, after checking that it is none of
     /// `inputs`.
-    pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> anyhow::Result<Sink> {
+    pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> anyhow::Result<Output> {
         match path {
             Some(p) if p.as_os_str() != "-" => {
                 refuse_writing_over_inputs(inputs, &[("-o", Some(p))])?;
-                Ok(Sink::File {
+                Ok(Output::File {
                     path: p.to_path_buf(),
                     bytes: Vec::new(),
                 })
             }
-            _ => Ok(Sink::Stdout(std::io::BufWriter::new(
+            _ => Ok(Output::Stdout(std::io::BufWriter::new(
                 std::io::stdout().lock(),
             ))),
         }
@@ -66,15 +66,15 @@ impl Sink {
     /// Whether the document goes to a terminal (colours, widths).
     pub fn is_terminal(&self) -> bool {
         use std::io::IsTerminal;
-        matches!(self, Sink::Stdout(_)) && std::io::stdout().is_terminal()
+        matches!(self, Output::Stdout(_)) && std::io::stdout().is_terminal()
     }
 
     /// Flushes stdout, or writes the file; says `wrote FILE` on stderr unless `quiet`.
     pub fn finish(self, quiet: bool) -> anyhow::Result<()> {
         use std::io::Write;
         match self {
-            Sink::Stdout(mut out) => Ok(out.flush()?),
-            Sink::File { path, bytes } => {
+            Output::Stdout(mut out) => Ok(out.flush()?),
+            Output::File { path, bytes } => {
                 csirt_tagger::output::write_atomically(&path, |w| {
                     w.write_all(&bytes)
                         .map_err(|e| csirt_tagger::Error::io(&path, e))
@@ -88,11 +88,11 @@ impl Sink {
     }
 }
 
-impl std::io::Write for Sink {
+impl std::io::Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
-            Sink::Stdout(out) => out.write(buf),
-            Sink::File { bytes, .. } => {
+            Output::Stdout(out) => out.write(buf),
+            Output::File { bytes, .. } => {
                 bytes.extend_from_slice(buf);
                 Ok(buf.len())
             }
@@ -101,8 +101,8 @@ impl std::io::Write for Sink {
 
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
-            Sink::Stdout(out) => out.flush(),
-            Sink::File { .. } => Ok(()),
+            Output::Stdout(out) => out.flush(),
+            Output::File { .. } => Ok(()),
         }
     }
 }

@@ -9,7 +9,7 @@ use csirt_tagger::catalog::{Catalog, CatalogIndex, EntryId, Kind};
 use csirt_tagger::output::escape::neutralize_formula;
 
 use super::catalog_args::{build_index, load_catalog};
-use super::outputs::Sink;
+use super::outputs::Output;
 use super::GlobalArgs;
 use crate::cli::term;
 
@@ -102,7 +102,7 @@ pub enum SearchFormat {
 /// Runs `services`.
 pub fn run(global: &GlobalArgs, args: ServicesArgs) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(global)?;
-    let mut out = Sink::open(args.output.as_deref(), &[])?;
+    let mut out = Output::open(args.output.as_deref(), &[])?;
     match (&args.action, &args.map) {
         (Some(ServicesAction::Search(search)), _) => {
             let index = build_index(global, &catalog)?;

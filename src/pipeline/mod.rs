@@ -689,7 +689,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::*;
-        use crate::tag::testing::tests::{rules_only, text};
+        use crate::tag::testing::{rules_only, text};
 
         /// A Jira export of these (title, description) pairs, quoted as Jira quotes.
         fn export(rows: &[(String, String)]) -> String {

@@ -405,7 +405,7 @@ fn explain_rule(
 
 #[cfg(test)]
 mod tests {
-    use crate::tag::testing::tests::{tagger, ticket};
+    use crate::tag::testing::{tagger, ticket};
 
     #[test]
     fn an_explanation_names_the_words_fields_and_offsets() {

@@ -280,7 +280,7 @@ fn query_text(fields: &[TextField]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tag::testing::tests::{tagger, ticket};
+    use crate::tag::testing::{tagger, ticket};
     use crate::tag::TagSource;
 
     #[test]
