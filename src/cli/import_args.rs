@@ -70,6 +70,15 @@ pub struct ImportArgs {
     /// detected per column].
     #[arg(long, value_name = "FORMAT")]
     pub date_format: Option<String>,
+    /// Order of day and month in numeric dates such as 03/04/2024: day-first or month-first
+    /// [default: decided per column from the first 1,000 rows].
+    #[arg(long, value_name = "ORDER")]
+    pub date_order: Option<String>,
+    /// The inputs have no header line (parts of a split export): take the columns, and with
+    /// them the flavour, delimiter and encoding, from the first line of FILE. A part that
+    /// starts with that header line reads it as the header.
+    #[arg(long, value_name = "FILE")]
+    pub header_from: Option<PathBuf>,
     /// TOML file with any of the options above (keys without `--`, e.g. `id-col = "Nr."`);
     /// options given here override it.
     #[arg(long, value_name = "FILE")]
@@ -141,8 +150,19 @@ impl ImportArgs {
         if let Some(format) = &self.date_format {
             opts.date_format = Some(format.clone());
         }
+        if let Some(order) = &self.date_order {
+            opts.date_order = Some(
+                order
+                    .parse()
+                    .map_err(anyhow::Error::msg)
+                    .context("--date-order")?,
+            );
+        }
         if let Some(size) = self.max_field_size {
             opts.max_field_size = Some(size);
+        }
+        if let Some(path) = &self.header_from {
+            opts.header_from(path).context("--header-from")?;
         }
         Ok(opts)
     }

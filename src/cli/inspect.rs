@@ -29,6 +29,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use csirt_tagger::import::{Reader, SourceInfo, Ticket, TimeUnit};
 use csirt_tagger::{Diagnostic, Diagnostics};
 use serde::Serialize;
@@ -59,6 +61,11 @@ pub struct InspectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
     pub format: InspectFormat,
+    /// Save what was understood of the export (flavour, encoding, delimiter, the order of day
+    /// and month, the time unit, and the import options given) as a profile: `--profile FILE`
+    /// then reads any part of a split export exactly as the whole. One input only.
+    #[arg(long, value_name = "FILE")]
+    pub save_profile: Option<PathBuf>,
     /// How to read the exports.
     #[command(flatten)]
     pub import: ImportArgs,
@@ -117,6 +124,15 @@ struct TextView {
 /// Runs `inspect`.
 pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> {
     let opts = args.import.to_options()?;
+    if args.save_profile.is_some() && args.inputs.len() != 1 {
+        anyhow::bail!("--save-profile describes one export: give one input");
+    }
+    if let Some(path) = &args.save_profile {
+        super::outputs::refuse_writing_over_inputs(
+            &args.inputs,
+            &[("--save-profile", Some(path))],
+        )?;
+    }
     let mut rejects_out = args.import.rejects_writer(false)?;
     let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     let mut all = Vec::new();
@@ -140,6 +156,14 @@ pub fn run(_global: &GlobalArgs, args: InspectArgs) -> anyhow::Result<ExitCode> 
                 }
             }
             rejects.clear();
+        }
+        if let Some(path) = &args.save_profile {
+            let text = csirt_tagger::import::profile::save(reader.info(), &opts);
+            csirt_tagger::output::write_atomically(path, |w| {
+                w.write_all(text.as_bytes())
+                    .map_err(|e| csirt_tagger::Error::io(path, e))
+            })
+            .with_context(|| format!("--save-profile {}", path.display()))?;
         }
         let inspected = inspected(&reader, diags, shown);
         if args.format == InspectFormat::Text {

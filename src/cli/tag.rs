@@ -56,6 +56,11 @@ pub struct TagArgs {
     /// Write the tagged CSV without a byte order mark even when the input had one.
     #[arg(long)]
     pub no_bom: bool,
+    /// Leave the header row (and the byte order mark) out of the tagged CSV: for the parts of
+    /// a split export (see --header-from), whose outputs, concatenated after one header, are
+    /// the output of the whole.
+    #[arg(long)]
+    pub no_header: bool,
     /// Worker threads for tagging [default: one per core].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -150,7 +155,8 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
     let mut writer = TaggedWriter::new(tagger, format, out, &output_name)
         .raw(args.raw)
         .delimiter(output_delimiter)
-        .bom(!args.no_bom);
+        .bom(!args.no_bom)
+        .header(!args.no_header);
     let mut tally = Tally::default();
     let pipeline = Pipeline::new(tagger)
         .import(options)

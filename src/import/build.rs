@@ -84,6 +84,9 @@ impl Builder {
             })
         };
         let reject = |reason: String| reject_at(None, reason);
+        if let Some(problem) = &rec.problem {
+            return Ok(reject_at(Some(self.loc(rec.line, 1)), problem.clone()));
+        }
         if let Some(big) = rec.oversize {
             let name = self.headers.get(big.field).map_or("", |h| &**h);
             let size = if big.cut {

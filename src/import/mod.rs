@@ -31,6 +31,7 @@ pub mod decode;
 pub mod duration;
 pub mod flavour;
 mod info;
+mod json;
 mod options;
 pub mod profile;
 pub mod reader;

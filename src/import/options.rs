@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use encoding_rs::Encoding;
 
+use super::date::DateOrder;
 use super::flavour::Flavour;
 
 /// Options that override what the reader would detect. `Default` detects everything.
@@ -44,6 +45,12 @@ pub struct ImportOptions {
     pub queue_col: Option<ColumnRef>,
     /// A chrono `strftime` format every date column is read with, instead of detection.
     pub date_format: Option<String>,
+    /// The order of day and month in numeric dates (`03/04/2024`), instead of deciding it per
+    /// column from the values read ahead: so that every part of a split export reads alike.
+    pub date_order: Option<DateOrder>,
+    /// The column names of inputs that have no header line (the parts of a split export):
+    /// every line of such an input is a record. See [`ImportOptions::header_from`].
+    pub header: Option<Vec<String>>,
     /// Largest field read, in bytes; `None` is [`DEFAULT_MAX_FIELD_SIZE`]. A row with a
     /// larger field is rejected (its line, column and size said); a larger quoted field that
     /// spans lines is taken for a quote left open (see `records`).

@@ -18,7 +18,11 @@
 //! time-spent-col = "Aufwand"
 //! time-unit = "h"                # s, min, h, auto
 //! date-format = "%d.%m.%Y %H:%M"
+//! date-order = "day-first"       # or month-first: numeric dates, when no date-format
 //! ```
+//!
+//! [`save`] writes what the reader decided about one export (`inspect --save-profile`), so
+//! that the parts of a split export, each read with it, read exactly as the whole does.
 //!
 //! An unknown key, or a value of the wrong kind, is an error at its `file:line:col`.
 
@@ -26,6 +30,7 @@ use std::path::Path;
 
 use toml::Spanned;
 
+use super::info::SourceInfo;
 use super::options::{parse_delimiter, parse_encoding, ColumnRef, ImportOptions};
 use crate::error::{Error, Location, Result};
 
@@ -61,6 +66,10 @@ struct ProfileFile {
     queue_col: Option<String>,
     #[serde(alias = "date_format")]
     date_format: Option<String>,
+    #[serde(alias = "date_order")]
+    date_order: Option<Spanned<String>>,
+    #[serde(alias = "max_field_size")]
+    max_field_size: Option<u64>,
 }
 
 /// Reads a profile file into options.
@@ -124,7 +133,150 @@ pub fn from_toml(path: &Path, text: &str) -> Result<ImportOptions> {
         .collect();
     opts.closed_status = file.closed_status.unwrap_or_default();
     opts.date_format = file.date_format;
+    if let Some(v) = &file.date_order {
+        opts.date_order = Some(v.get_ref().parse().map_err(|e| bad(v, e))?);
+    }
+    opts.max_field_size = file.max_field_size.map(|n| n as usize);
     Ok(opts)
+}
+
+/// A profile that makes any part of the export `info` describes read as the whole did:
+/// its flavour, encoding, delimiter, the order of day and month and the time unit decided
+/// from the whole (its look-ahead), and the options the user gave (`opts`: columns, closed
+/// statuses, formats). Comments say where each value came from.
+pub fn save(info: &SourceInfo, opts: &ImportOptions) -> String {
+    let mut out = format!(
+        "# csirt-tagger import profile of {}, written by `inspect --save-profile`.\n\
+         # Give it to every part of a split export (`tag --profile FILE`) so that each part\n\
+         # reads as the whole does; options on the command line override it.\n",
+        info.path.display()
+    );
+    fn line(out: &mut String, key: &str, value: String, why: &str) {
+        out.push_str(&format!("{key} = {value}"));
+        if !why.is_empty() {
+            out.push_str(&format!("  # {}", why.replace('\n', " ")));
+        }
+        out.push('\n');
+    }
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    line(
+        &mut out,
+        "flavour",
+        quote(&info.flavour.to_string()),
+        &info.detection.reason,
+    );
+    if info.encoding == "UTF-8" && !info.bom && info.encoding_reason != "--encoding" {
+        // Detected UTF-8 falls back to windows-1252 for a field of stray bytes; a forced
+        // UTF-8 would replace them. Each part detects it alike.
+        let why = format!(
+            "{} in the whole: each part detects it alike (a forced UTF-8 would replace \
+             stray bytes that the whole reads as windows-1252)",
+            info.encoding,
+        );
+        line(&mut out, "encoding", quote("auto"), &why);
+    } else {
+        line(
+            &mut out,
+            "encoding",
+            quote(&info.encoding),
+            &info.encoding_reason,
+        );
+    }
+    let delimiter = match info.delimiter.as_str() {
+        "\t" => "tab".to_string(),
+        d => d.to_string(),
+    };
+    line(
+        &mut out,
+        "delimiter",
+        quote(&delimiter),
+        &info.delimiter_reason,
+    );
+    let orders: Vec<(&str, super::date::DateOrder, &str)> = info
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let d = c.date.as_ref()?;
+            Some((
+                c.name.as_str(),
+                d.order?,
+                d.order_reason.as_deref().unwrap_or(""),
+            ))
+        })
+        .collect();
+    // A column without numeric dates in the look-ahead was read in the flavour's order: the
+    // parts must use it too, whatever their own dates would suggest.
+    let default_order = info.flavour.spec().slash_order;
+    let orders: Vec<_> = if orders.is_empty() && info.columns.iter().any(|c| c.date.is_some()) {
+        vec![(
+            "",
+            default_order,
+            "the flavour's default (no numeric dates in the look-ahead)",
+        )]
+    } else {
+        orders
+    };
+    if let Some(order) = opts.date_order {
+        line(&mut out, "date-order", quote(&order.to_string()), "given");
+    } else if let Some((name, order, why)) = orders.first() {
+        line(
+            &mut out,
+            "date-order",
+            quote(&order.to_string()),
+            &if name.is_empty() {
+                why.to_string()
+            } else {
+                format!("column `{name}`: {why}")
+            },
+        );
+        for (name, other, _) in &orders[1..] {
+            if other != order {
+                out.push_str(&format!(
+                    "# column `{name}` was read {other}: one order holds for every date column\n"
+                ));
+            }
+        }
+    }
+    if let Some(format) = &opts.date_format {
+        line(&mut out, "date-format", quote(format), "given");
+    }
+    if let Some(d) = info.columns.iter().find_map(|c| c.duration.as_ref()) {
+        line(&mut out, "time-unit", quote(&d.unit.to_string()), &d.reason);
+    }
+    let cols: [(&str, &Option<ColumnRef>); 8] = [
+        ("id-col", &opts.id_col),
+        ("title-col", &opts.title_col),
+        ("created-col", &opts.created_col),
+        ("resolved-col", &opts.resolved_col),
+        ("status-col", &opts.status_col),
+        ("time-spent-col", &opts.time_spent_col),
+        ("priority-col", &opts.priority_col),
+        ("queue-col", &opts.queue_col),
+    ];
+    for (key, col) in cols {
+        if let Some(c) = col {
+            line(&mut out, key, quote(&c.to_string()), "given");
+        }
+    }
+    let list = |items: Vec<String>| {
+        toml::Value::Array(items.into_iter().map(toml::Value::String).collect()).to_string()
+    };
+    if !opts.text_cols.is_empty() {
+        let cols = opts.text_cols.iter().map(ToString::to_string).collect();
+        line(&mut out, "text-cols", list(cols), "given");
+    }
+    if !opts.closed_status.is_empty() {
+        line(
+            &mut out,
+            "closed-status",
+            list(opts.closed_status.clone()),
+            "given",
+        );
+    }
+    if let Some(size) = opts.max_field_size {
+        line(&mut out, "max-field-size", size.to_string(), "given");
+    }
+    out
 }
 
 #[cfg(test)]

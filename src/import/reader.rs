@@ -27,6 +27,7 @@ use super::decode::{self, lossy, FieldDecoder, Transcoder};
 use super::duration::guess_unit;
 use super::flavour::{self, Detection, FlavourSpec, StatusMap};
 use super::info::{ColumnInfo, Counts, DateColumnInfo, DurationInfo, SourceInfo};
+use super::json::{self, JsonRecords};
 use super::options::{show_size, ImportOptions, TimeUnit};
 use super::records::{RawRecord, RecordReader};
 use super::reject::Reject;
@@ -46,7 +47,7 @@ pub const LOOKAHEAD_BYTES: usize = 16 << 20;
 /// Reads one export as tickets. Not `Sync`: one reader per input, on one thread; hand its
 /// batches to other threads.
 pub struct Reader {
-    records: RecordReader,
+    records: Records,
     builder: Builder,
     info: SourceInfo,
     ahead: Ahead,
@@ -117,7 +118,19 @@ impl Reader {
             .read_to_end(&mut head)
             .map_err(io_err)?;
         let complete = head.len() < SNIFF_BYTES;
-        let detected = decode::detect(&head, complete, opts.encoding);
+        let mut detected = decode::detect(&head, complete, opts.encoding);
+        // JSON lines are UTF-8 whatever the export's encoding (a profile may name it): the
+        // bytes tell, since a UTF-16 text never starts with `{` or `[` and a UTF-8 BOM.
+        let utf8_bom = usize::from(head.starts_with(b"\xef\xbb\xbf")) * 3;
+        let json = json::looks_like_json_lines(&head[utf8_bom..]);
+        if json {
+            detected = decode::Detected {
+                encoding: UTF_8,
+                bom_len: utf8_bom,
+                ascii_only: false,
+                reason: "JSON lines are UTF-8".into(),
+            };
+        }
         let bom = detected.bom_len;
         if !decode::needs_transcoding(detected.encoding) {
             if let Some(what) = binary_reason(&head[bom.min(head.len())..]) {
@@ -128,84 +141,112 @@ impl Reader {
                 ));
             }
         }
-        // The head becomes the record reader's first buffer: no copy for UTF-8 and single-byte
-        // inputs. UTF-16 goes through the transcoder, head first.
-        let mut records = if decode::needs_transcoding(detected.encoding) {
-            let head = Cursor::new(head.split_off(bom.min(head.len())));
-            let stream: Box<dyn Read + Send> = Box::new(head.chain(src));
-            RecordReader::new(Box::new(Transcoder::new(stream, detected.encoding)), b'\n')
+        let mut line_endings = None;
+        let (mut records, headers, delimiter, delimiter_reason, detection) = if json {
+            // JSON lines: one row a line, columns from --header-from or the first object.
+            let headers = match &opts.header {
+                Some(h) => h.clone(),
+                None => json::first_keys(&head[bom..]).ok_or_else(|| {
+                    Error::invalid(
+                        Location::new(&path, 1),
+                        "JSON arrays without a header: their columns have no names",
+                        "give the column names with --header-from FILE (a CSV whose first \
+                         line is the header), or send objects",
+                    )
+                })?,
+            };
+            let detection = detect_flavour(opts, &headers, b',');
+            let stream: Box<dyn Read + Send> =
+                Box::new(Cursor::new(head.split_off(bom.min(head.len()))).chain(src));
+            let records = Records::Json(JsonRecords::new(stream, &headers));
+            (records, headers, b',', "JSON lines".to_string(), detection)
         } else {
-            RecordReader::with_head(src, head, bom, complete)
-        };
-        records.peek(SNIFF_BYTES).map_err(io_err)?;
-        let complete = records.is_eof();
-        let sample = records.buffered();
-        if sample.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(Error::invalid(
-                Location::file(&path),
-                "the file is empty: no header line",
-                "export the tickets again, with the column names on the first line",
-            ));
-        }
-        // The header and the first records are plenty for the delimiter and the line ends;
-        // the rest of the megabyte only decided the encoding.
-        let short = sample.len().min(SNIFF_SHORT);
-        let (sample, complete) = (&sample[..short], complete && short == sample.len());
-        let line_endings = LineEndings::count(sample);
-        let (delimiter, delimiter_reason) = match opts.delimiter {
-            Some(d) => (d, "--delimiter".to_string()),
-            None => sniff_delimiter(sample, complete),
-        };
-        if line_endings.is_cr_only() {
-            // csv_core ends records on a lone CR already; only line counting must follow.
-            records.set_newline(b'\r');
-        } else if line_endings.cr > 0 {
-            records.count_lone_cr(); // mixed: a lone CR ends a line among LFs too
-        }
-        records.configure(delimiter, true);
-        records.max_field = opts.max_field_size();
-        let mut header = RawRecord::default();
-        if !records.read(&mut header).map_err(io_err)? {
-            return Err(Error::invalid(
-                Location::file(&path),
-                "no header line",
-                "check the file",
-            ));
-        }
-        if let Some(big) = header.oversize {
-            return Err(Error::invalid(
-                Location::new(&path, header.line + big.at.0).with_column(big.at.1),
-                format!(
-                    "the header's field {} is over the {} limit of a field",
-                    big.field + 1,
-                    show_size(records.max_field as u64)
-                ),
-                "check that this is a ticket export; --max-field-size raises the limit",
-            ));
-        }
-        let header_decoder = field_decoder(&detected, false, opts);
-        let headers: Vec<String> = header.iter().map(|f| header_decoder.decode(f).0).collect();
-        let detection = match opts.flavour {
-            Some(flavour) => Detection {
-                flavour,
-                forced: true,
-                matched: Vec::new(),
-                score: 0,
-                runner_up: None,
-                reason: "--flavour".into(),
-            },
-            None => flavour::detect(&headers, delimiter),
+            // The head becomes the record reader's first buffer: no copy for UTF-8 and
+            // single-byte inputs. UTF-16 goes through the transcoder, head first.
+            let mut records = if decode::needs_transcoding(detected.encoding) {
+                let head = Cursor::new(head.split_off(bom.min(head.len())));
+                let stream: Box<dyn Read + Send> = Box::new(head.chain(src));
+                RecordReader::new(Box::new(Transcoder::new(stream, detected.encoding)), b'\n')
+            } else {
+                RecordReader::with_head(src, head, bom, complete)
+            };
+            records.peek(SNIFF_BYTES).map_err(io_err)?;
+            let complete = records.is_eof();
+            let sample = records.buffered();
+            if opts.header.is_none() && sample.iter().all(|b| b.is_ascii_whitespace()) {
+                return Err(Error::invalid(
+                    Location::file(&path),
+                    "the file is empty: no header line",
+                    "export the tickets again, with the column names on the first line",
+                ));
+            }
+            // The header and the first records are plenty for the delimiter and the line
+            // ends; the rest of the megabyte only decided the encoding.
+            let short = sample.len().min(SNIFF_SHORT);
+            let (sample, complete) = (&sample[..short], complete && short == sample.len());
+            let endings = LineEndings::count(sample);
+            let (delimiter, delimiter_reason) = match opts.delimiter {
+                Some(d) => (d, "--delimiter".to_string()),
+                None => sniff_delimiter(sample, complete),
+            };
+            if endings.is_cr_only() {
+                // csv_core ends records on a lone CR already; only line counting must follow.
+                records.set_newline(b'\r');
+            } else if endings.cr > 0 {
+                records.count_lone_cr(); // mixed: a lone CR ends a line among LFs too
+            }
+            line_endings = Some(endings);
+            records.configure(delimiter, true);
+            records.max_field = opts.max_field_size();
+            let headers: Vec<String> = match &opts.header {
+                Some(h) => h.clone(),
+                None => read_header(&mut records, &path, &detected, opts)?,
+            };
+            let detection = detect_flavour(opts, &headers, delimiter);
+            records.configure(delimiter, detection.flavour.spec().quoting);
+            records.expected = headers.len();
+            let records = Records::Csv(records);
+            (records, headers, delimiter, delimiter_reason, detection)
         };
         let spec = detection.flavour.spec();
         let quoting = spec.quoting;
-        records.configure(delimiter, quoting);
-        records.expected = headers.len();
         let mapping = flavour::resolve(spec, &headers, opts)
             .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
         let mut rec = RawRecord::default();
-        let ahead = read_ahead(&mut records, &mut rec).map_err(io_err)?;
-        let decoder = field_decoder(&detected, spec.windows_1252_default, opts);
+        let mut ahead = read_ahead(&mut records, &mut rec).map_err(io_err)?;
+        let decoder = if json {
+            FieldDecoder::Utf8 {
+                quiet_fallback: false,
+                forced: true,
+            }
+        } else {
+            field_decoder(&detected, spec.windows_1252_default, opts)
+        };
+        let mut skipped_header = false;
+        if opts.header.is_some() {
+            // The first part of a split export starts with the header line: it is the
+            // header there too, not a row (elsewhere a header line again is a reject).
+            let is_header = ahead.front().is_some_and(|(r, _)| {
+                r.len() == headers.len()
+                    && r.iter()
+                        .zip(&headers)
+                        .all(|(f, h)| decoder.decode(f).0 == *h)
+            });
+            if is_header {
+                ahead.pop_front();
+                skipped_header = true;
+            }
+        }
         let mut notes = Vec::new();
+        if opts.header.is_some() {
+            notes.push(if skipped_header {
+                "columns given (--header-from); the first line is that header, read as such"
+                    .to_string()
+            } else {
+                "no header line: the columns are given (--header-from); every line is a row"
+                    .to_string()
+            });
+        }
         if headers.len() > 1 && headers.last().is_some_and(|h| h.trim().is_empty()) {
             notes.push(
                 "the header ends with a delimiter (GLPI does that): its last column has no name \
@@ -311,7 +352,7 @@ impl Reader {
             delimiter,
             quoting,
             mapping: mapping.clone(),
-            max_field: records.max_field,
+            max_field: opts.max_field_size(),
         };
         let encoding = detected.encoding.name().to_string();
         let info = SourceInfo {
@@ -325,7 +366,7 @@ impl Reader {
             delimiter: (delimiter as char).to_string(),
             delimiter_reason,
             quoting,
-            line_endings: line_endings.describe(),
+            line_endings: line_endings.map_or_else(|| "one row a line".into(), |l| l.describe()),
             headers,
             columns,
             mapping,
@@ -360,7 +401,7 @@ impl Reader {
     /// What was read so far.
     pub fn counts(&self) -> Counts {
         Counts {
-            bytes: self.records.consumed,
+            bytes: self.records.consumed(),
             ..self.counts
         }
     }
@@ -431,12 +472,112 @@ impl Reader {
     }
 }
 
+impl ImportOptions {
+    /// Reads inputs that have no header line (the parts of a split export) with the header of
+    /// `path`: its first line gives the columns, and with them the flavour, the delimiter and
+    /// the encoding (a BOM, a single-byte or UTF-16 encoding), unless already set.
+    ///
+    /// Fails when `path` cannot be read as an export.
+    pub fn header_from(&mut self, path: &Path) -> Result<()> {
+        let mut opts = self.clone();
+        opts.header = None;
+        let reader = Reader::open(path, 0, &opts)?;
+        let info = reader.info();
+        self.flavour.get_or_insert(info.flavour);
+        self.delimiter.get_or_insert(info.delimiter.as_bytes()[0]);
+        if self.encoding.is_none() {
+            let encoding = encoding_rs::Encoding::for_label(info.encoding.as_bytes());
+            // UTF-8 stays detected per part (with its fallback for stray bytes), as the whole
+            // export is read; other encodings are taken from the header's file.
+            self.encoding = encoding.filter(|&e| e != UTF_8);
+        }
+        self.header = Some(info.headers.clone());
+        Ok(())
+    }
+}
+
+/// Where records come from: CSV (any delimiter, quoting or not) or JSON lines.
+// One per input, held in place by its reader: the size of the CSV variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Records {
+    Csv(RecordReader),
+    Json(JsonRecords),
+}
+
+impl Records {
+    fn read(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        match self {
+            Records::Csv(r) => r.read(rec),
+            Records::Json(r) => r.read(rec),
+        }
+    }
+
+    fn raw(&self) -> &[u8] {
+        match self {
+            Records::Csv(r) => r.raw(),
+            Records::Json(r) => r.raw(),
+        }
+    }
+
+    fn consumed(&self) -> u64 {
+        match self {
+            Records::Csv(r) => r.consumed,
+            Records::Json(r) => r.consumed,
+        }
+    }
+}
+
+/// Reads and decodes the header line.
+fn read_header(
+    records: &mut RecordReader,
+    path: &Path,
+    detected: &decode::Detected,
+    opts: &ImportOptions,
+) -> Result<Vec<String>> {
+    let mut header = RawRecord::default();
+    if !records.read(&mut header).map_err(|e| Error::io(path, e))? {
+        return Err(Error::invalid(
+            Location::file(path),
+            "no header line",
+            "check the file",
+        ));
+    }
+    if let Some(big) = header.oversize {
+        return Err(Error::invalid(
+            Location::new(path, header.line + big.at.0).with_column(big.at.1),
+            format!(
+                "the header's field {} is over the {} limit of a field",
+                big.field + 1,
+                show_size(records.max_field as u64)
+            ),
+            "check that this is a ticket export; --max-field-size raises the limit",
+        ));
+    }
+    let decoder = field_decoder(detected, false, opts);
+    Ok(header.iter().map(|f| decoder.decode(f).0).collect())
+}
+
+/// The flavour: given, or detected from the header.
+fn detect_flavour(opts: &ImportOptions, headers: &[String], delimiter: u8) -> Detection {
+    match opts.flavour {
+        Some(flavour) => Detection {
+            flavour,
+            forced: true,
+            matched: Vec::new(),
+            score: 0,
+            runner_up: None,
+            reason: "--flavour".into(),
+        },
+        None => flavour::detect(headers, delimiter),
+    }
+}
+
 /// Records kept with their raw bytes until the tickets are built.
 type Ahead = VecDeque<(RawRecord, Vec<u8>)>;
 
 /// Reads up to [`LOOKAHEAD_RECORDS`] records (or [`LOOKAHEAD_BYTES`] of them), so that date
 /// orders and the time unit are decided from real values before the first ticket.
-fn read_ahead(records: &mut RecordReader, rec: &mut RawRecord) -> io::Result<Ahead> {
+fn read_ahead(records: &mut Records, rec: &mut RawRecord) -> io::Result<Ahead> {
     let mut ahead = VecDeque::new();
     let mut bytes = 0;
     while ahead.len() < LOOKAHEAD_RECORDS && bytes < LOOKAHEAD_BYTES {
@@ -506,16 +647,17 @@ fn date_column(
             Evidence::NotNumeric => {}
         }
     }
-    let (order, reason) = match (day, month) {
-        (Some((line, v)), None) => (
+    let (order, reason) = match (opts.date_order, day, month) {
+        (Some(order), _, _) => (order, Some("given (--date-order or a profile)".to_string())),
+        (None, Some((line, v)), None) => (
             DateOrder::DayFirst,
             Some(format!("`{v}` (line {line}) has a first number above 12")),
         ),
-        (None, Some((line, v))) => (
+        (None, None, Some((line, v))) => (
             DateOrder::MonthFirst,
             Some(format!("`{v}` (line {line}) has a second number above 12")),
         ),
-        (Some(_), Some(_)) => {
+        (None, Some(_), Some(_)) => {
             let order = if n_day >= n_month {
                 DateOrder::DayFirst
             } else {
@@ -528,7 +670,7 @@ fn date_column(
             notes.push(format!("column `{header}`: {why}"));
             (order, Some(why))
         }
-        (None, None) if n_ambiguous > 0 => {
+        (None, None, None) if n_ambiguous > 0 => {
             let sep = sep.unwrap_or(b'/');
             let (order, because) = match sep {
                 b'.' => (DateOrder::DayFirst, "dates written with '.' are day-first"),
@@ -551,7 +693,7 @@ fn date_column(
             notes.push(format!("column `{header}`: {why}"));
             (order, Some(why))
         }
-        (None, None) => (spec.slash_order, None),
+        (None, None, None) => (spec.slash_order, None),
     };
     let parser = DateParser::new(order);
     let mut kinds: Vec<(DateKind, usize)> = Vec::new();

@@ -56,6 +56,8 @@ pub struct RawRecord {
     pub runaway: bool,
     /// A field over the size limit, if any: the record is not to be used as a ticket.
     pub oversize: Option<Oversize>,
+    /// Why the record is no row at all (a JSON line that does not parse), if so.
+    pub problem: Option<String>,
 }
 
 impl RawRecord {
@@ -89,8 +91,33 @@ impl RawRecord {
         RawRecord {
             data: self.data[..used].to_vec(),
             ends: self.ends[..self.len].to_vec(),
+            problem: self.problem.clone(),
             ..*self
         }
+    }
+
+    /// Sets the record to `fields`, read from one line (`line`), with a `problem` if the
+    /// line is no row (for inputs that are not CSV: JSON lines).
+    pub fn set_fields<'a>(
+        &mut self,
+        line: u64,
+        fields: impl Iterator<Item = &'a [u8]>,
+        problem: Option<String>,
+    ) {
+        self.data.clear();
+        self.ends.clear();
+        for field in fields {
+            self.data.extend_from_slice(field);
+            self.ends.push(self.data.len());
+        }
+        self.len = self.ends.len();
+        self.line = line;
+        self.lines = 1;
+        self.quote_problem = None;
+        self.unquoted = false;
+        self.runaway = false;
+        self.oversize = None;
+        self.problem = problem;
     }
 }
 
@@ -248,6 +275,7 @@ impl RecordReader {
         rec.unquoted = false;
         rec.runaway = false;
         rec.oversize = None;
+        rec.problem = None;
         self.cut = false;
         // Lines of the bytes already dropped, once a field is over the limit.
         let mut dropped: Option<u64> = None;

@@ -25,6 +25,7 @@ pub struct TaggedWriter<'a, W: Write> {
     name: String,
     delimiter: Option<u8>,
     bom: bool,
+    header: bool,
     /// The first input and its columns, once its header is written.
     first: Option<(PathBuf, Vec<String>)>,
 }
@@ -45,6 +46,7 @@ impl<'a, W: Write> TaggedWriter<'a, W> {
             name: name.to_string(),
             delimiter: None,
             bom: true,
+            header: true,
             first: None,
         }
     }
@@ -68,6 +70,13 @@ impl<'a, W: Write> TaggedWriter<'a, W> {
         self
     }
 
+    /// Whether the CSV starts with its header row (default: yes). Without it, there is no
+    /// byte order mark either: the output is a run of rows, to follow another output's header.
+    pub fn header(mut self, header: bool) -> Self {
+        self.header = header;
+        self
+    }
+
     /// Flushes and returns the output.
     pub fn into_inner(mut self) -> Result<W> {
         self.out.flush().map_err(|e| Error::io(&self.name, e))?;
@@ -86,12 +95,14 @@ impl<W: Write> Sink for TaggedWriter<'_, W> {
                     style.delimiter = d;
                     style.quoting = true;
                 }
-                style.bom &= self.bom;
+                style.bom &= self.bom && self.header;
                 self.renderer.style = style;
-                let header = self.renderer.header(&source.headers)?;
-                self.out
-                    .write_all(&header)
-                    .map_err(|e| Error::io(&self.name, e))?;
+                if self.header {
+                    let header = self.renderer.header(&source.headers)?;
+                    self.out
+                        .write_all(&header)
+                        .map_err(|e| Error::io(&self.name, e))?;
+                }
                 self.first = Some((source.path.clone(), source.headers.clone()));
             }
             Some((first, headers)) if format == TaggedFormat::Csv && *headers != source.headers => {

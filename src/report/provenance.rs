@@ -178,9 +178,13 @@ impl Provenance {
                 names(&self.rules)
             )));
         }
+        // An input with no ticket adds nothing, however often it comes: the empty parts of a
+        // split export (a Spark job has many) all have the same content.
+        let counts = |i: &&Stamp| i.tickets != Some(0);
         if let Some(dup) = other
             .inputs
             .iter()
+            .filter(counts)
             .find(|i| self.inputs.iter().any(|m| m.sha256 == i.sha256))
         {
             return Err(Error::Usage(format!(

@@ -12,6 +12,7 @@ mod interrupt;
 mod report;
 mod services;
 mod soak;
+mod split;
 mod tag;
 mod workbench;
 

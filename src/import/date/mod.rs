@@ -32,6 +32,21 @@ pub enum DateOrder {
     MonthFirst,
 }
 
+impl std::str::FromStr for DateOrder {
+    type Err = String;
+
+    /// `day-first` (or `dmy`) and `month-first` (or `mdy`).
+    fn from_str(s: &str) -> Result<DateOrder, String> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "day-first" | "dmy" => Ok(DateOrder::DayFirst),
+            "month-first" | "mdy" => Ok(DateOrder::MonthFirst),
+            _ => Err(format!(
+                "unknown date order `{s}`: use day-first or month-first"
+            )),
+        }
+    }
+}
+
 impl fmt::Display for DateOrder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
