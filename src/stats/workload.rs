@@ -13,7 +13,8 @@ use crate::catalog::{Catalog, Kind};
 use crate::error::{Error, Result};
 use crate::import::Status;
 
-/// How many untagged tickets are kept as examples (id and title).
+/// How many untagged tickets are kept as examples (id and title): those of smallest rank
+/// (see `Sample::rank`), the same whatever the order of the tickets.
 pub const UNTAGGED_SAMPLES: usize = 10;
 
 /// The longest title kept for an untagged example, in characters.
@@ -26,6 +27,40 @@ pub struct Sample {
     pub id: String,
     /// Its title, cut to 120 characters.
     pub title: String,
+}
+
+impl Sample {
+    /// Where the sample ranks: a hash of its id and title (64-bit FNV-1a, fixed for ever).
+    /// The samples kept are the untagged tickets of smallest rank, so that they are the same
+    /// whatever the order the tickets came in and however the export was split and merged.
+    fn rank(&self) -> (u64, &str, &str) {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in self
+            .id
+            .as_bytes()
+            .iter()
+            .chain(&[0xff])
+            .chain(self.title.as_bytes())
+        {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        (h, &self.id, &self.title)
+    }
+}
+
+/// Adds `sample` to `samples` (kept sorted by rank), keeping the [`UNTAGGED_SAMPLES`] of
+/// smallest rank.
+fn keep_sample(samples: &mut Vec<Sample>, sample: Sample) {
+    if samples.len() >= UNTAGGED_SAMPLES
+        && samples
+            .last()
+            .is_some_and(|last| sample.rank() >= last.rank())
+    {
+        return;
+    }
+    let at = samples.partition_point(|s| s.rank() <= sample.rank());
+    samples.insert(at, sample);
+    samples.truncate(UNTAGGED_SAMPLES);
 }
 
 /// Service and function id -> area id, and function id -> service id, from the catalog. Not
@@ -191,13 +226,12 @@ impl Workload {
             if let Some(value) = by_value {
                 slot(&mut self.by, value).untagged.add(&m, Share::WHOLE);
             }
-            if self.untagged_samples.len() < UNTAGGED_SAMPLES {
-                let title = facts.title.chars().take(SAMPLE_TITLE_CHARS).collect();
-                self.untagged_samples.push(Sample {
-                    id: facts.id.to_string(),
-                    title,
-                });
-            }
+            let title = facts.title.chars().take(SAMPLE_TITLE_CHARS).collect();
+            let sample = Sample {
+                id: facts.id.to_string(),
+                title,
+            };
+            keep_sample(&mut self.untagged_samples, sample);
         }
         let attribution = self.options.attribution;
         let mut by_cells: Vec<(bool, &str, Share)> = Vec::new(); // (is an area, id, share)
@@ -400,9 +434,9 @@ impl Workload {
             .max();
         self.total.merge(&other.total);
         self.untagged.merge(&other.untagged);
-        let room = UNTAGGED_SAMPLES.saturating_sub(self.untagged_samples.len());
-        self.untagged_samples
-            .extend(other.untagged_samples.into_iter().take(room));
+        for sample in other.untagged_samples {
+            keep_sample(&mut self.untagged_samples, sample);
+        }
         for (mine, theirs) in [
             (&mut self.services, other.services),
             (&mut self.areas, other.areas),
@@ -688,6 +722,39 @@ mod tests {
         assert_eq!(w.services["6.3"].tickets.value(), 2.0);
         assert_eq!(w.areas["6"].tickets.value(), 4.0);
         assert_eq!(w.areas["5"].tickets.value(), 1.0);
+    }
+
+    #[test]
+    fn untagged_samples_are_the_same_whatever_the_order_and_the_split() {
+        let tickets: Vec<T> = (0..30)
+            .map(|i| {
+                let mut t = six().remove(3); // SEC-4: untagged
+                t.id = Box::leak(format!("U-{i}").into_boxed_str());
+                t
+            })
+            .collect();
+        let whole = workload(with(Attribution::Split), &tickets);
+        assert_eq!(whole.untagged_samples.len(), UNTAGGED_SAMPLES);
+        let mut reversed = tickets.clone();
+        reversed.reverse();
+        let other_order = workload(with(Attribution::Split), &reversed);
+        assert_eq!(other_order.untagged_samples, whole.untagged_samples);
+        // Three parts, merged last first.
+        let mut merged = workload(with(Attribution::Split), &tickets[20..]);
+        for part in [&tickets[7..20], &tickets[..7]] {
+            merged
+                .merge(workload(with(Attribution::Split), part))
+                .unwrap();
+        }
+        assert_eq!(merged.untagged_samples, whole.untagged_samples);
+        // Not simply the first ten seen.
+        let first: Vec<&str> = tickets[..10].iter().map(|t| t.id).collect();
+        let kept: Vec<&str> = whole
+            .untagged_samples
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_ne!(kept, first);
     }
 
     #[test]
