@@ -184,6 +184,21 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         .with_context(|| format!("--gold {}", args.gold.display()))?;
     let mut diags = Diagnostics::default();
     let gold = Gold::from_csv(&text, &args.gold, catalog, &mut diags)?;
+    if gold.is_empty() && gold.unreviewed > 0 {
+        anyhow::bail!(
+            "{}: none of its {} row(s) is labelled yet: fill in `services` (ids joined with `;`, \
+             or `none`) and `primary`, then evaluate again",
+            args.gold.display(),
+            gold.unreviewed
+        );
+    }
+    if gold.unreviewed > 0 && !global.quiet {
+        eprintln!(
+            "{}: {} row(s) not labelled yet (empty services and primary): left out",
+            args.gold.display(),
+            gold.unreviewed
+        );
+    }
     for d in diags.items() {
         if d.severity == Severity::Error || !global.quiet {
             eprintln!("{d}");

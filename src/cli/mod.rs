@@ -13,6 +13,7 @@ mod outputs;
 mod pipeline;
 mod report;
 mod report_args;
+mod review;
 mod rules;
 mod rules_args;
 mod rules_check;
@@ -81,6 +82,8 @@ pub enum Command {
     Coverage(coverage::CoverageArgs),
     /// Write labelled tickets as an examples file for the index fallback (`--examples`).
     Examples(examples::ExamplesArgs),
+    /// Draw a sample of tagged tickets to label (random and targeted parts), as a labels CSV.
+    Review(review::ReviewArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Write the man pages: csirt-tagger.1 and one per command (csirt-tagger-tag.1, ...).
@@ -101,6 +104,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&cli.global, args),
         Command::Coverage(args) => coverage::run(&cli.global, args),
         Command::Examples(args) => examples::run(&cli.global, args),
+        Command::Review(args) => review::run(&cli.global, args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(&cli.global, args),
     };

@@ -10,6 +10,7 @@
 
 pub mod coverage;
 pub mod metrics;
+pub mod review;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -37,6 +38,8 @@ pub struct GoldLabel {
 pub struct Gold {
     labels: HashMap<String, GoldLabel>,
     order: Vec<String>,
+    /// Rows of a review file not labelled yet (left out).
+    pub unreviewed: u64,
 }
 
 impl Gold {
@@ -67,6 +70,9 @@ impl Gold {
             ));
         };
         let primary_col = column("primary");
+        // A review file (`csirt-tagger review`) lists the tickets to label: a row whose
+        // `services` and `primary` are still empty is not labelled yet, not "no service".
+        let review = column("predicted_services").is_some();
         let mut gold = Gold::default();
         for record in reader.records() {
             let record = record.map_err(|e| bad(format!("not a CSV file: {e}")))?;
@@ -94,7 +100,14 @@ impl Gold {
             let mut services = Vec::new();
             let mut ok = true;
             let cell = record.get(services_col).unwrap_or("");
-            for key in cell.split(';').map(str::trim).filter(|k| !k.is_empty()) {
+            let primary_cell = primary_col.and_then(|c| record.get(c)).unwrap_or("");
+            if review && cell.trim().is_empty() && primary_cell.trim().is_empty() {
+                gold.unreviewed += 1;
+                continue;
+            }
+            // `none`: the ticket exercises no service of the catalog.
+            let keys = cell.split(';').map(str::trim);
+            for key in keys.filter(|k| !k.is_empty() && !k.eq_ignore_ascii_case("none")) {
                 match resolve_service(catalog, key) {
                     Ok(s) if !services.contains(&s) => services.push(s),
                     Ok(_) => {}

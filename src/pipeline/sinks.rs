@@ -1,5 +1,6 @@
-//! The scoring sinks: an [`Evaluator`] (tags against gold labels) and a [`Coverage`] counter
-//! (what the rules catch), so `evaluate` and `coverage` run on the pipeline like `tag`.
+//! The scoring sinks: an [`Evaluator`] (tags against gold labels), a [`Coverage`] counter
+//! (what the rules catch) and a review [`Sampler`](crate::evaluate::review::Sampler) (tickets
+//! to label), so `evaluate`, `coverage` and `review` run on the pipeline like `tag`.
 
 use crate::error::Result;
 use crate::evaluate::coverage::Coverage;
@@ -38,6 +39,19 @@ impl Sink for CoverageSink<'_> {
     fn batch(&mut self, batch: &Batch<'_>) -> Result<()> {
         for (ticket, tagged) in batch.tickets.iter().zip(batch.tagged) {
             self.coverage.record(self.matcher, ticket, &tagged.tagging);
+        }
+        Ok(())
+    }
+}
+
+impl Sink for crate::evaluate::review::Sampler<'_> {
+    fn start(&mut self, _source: &SourceInfo) -> Result<Needs> {
+        Ok(Needs::Tags)
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> Result<()> {
+        for (ticket, tagged) in batch.tickets.iter().zip(batch.tagged) {
+            self.add(ticket, &tagged.tagging);
         }
         Ok(())
     }

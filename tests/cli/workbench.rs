@@ -519,3 +519,103 @@ fn evaluate_and_coverage_take_j_and_give_the_same_figures_on_one_thread() {
         assert_eq!(stdout_of(&args), all, "{command} -j 1");
     }
 }
+
+/// `review` draws a sample to label, the same for the same seed; a reviewer fills some rows
+/// in; `evaluate --gold` scores exactly those and says how many are still to do.
+#[test]
+fn review_draws_a_reproducible_sample_that_evaluate_reads_once_labelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = dir.path().join("sample.csv");
+    let sample = sample.to_str().unwrap();
+    let draw = |seed: &str| {
+        let args = [
+            "-q",
+            "review",
+            LABELLED[0],
+            LABELLED[1],
+            "--size",
+            "20",
+            "--targeted",
+            "8",
+            "--seed",
+            seed,
+            "-o",
+            sample,
+        ];
+        stdout_of(&args);
+        std::fs::read_to_string(sample).unwrap()
+    };
+    let first = draw("7");
+    assert_eq!(first, draw("7"), "the same seed draws the same sample");
+    assert_ne!(first, draw("8"), "another seed draws another sample");
+    let text = draw("7");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "id",
+            "part",
+            "reason",
+            "input",
+            "line",
+            "title",
+            "text",
+            "predicted_services",
+            "predicted_primary",
+            "services",
+            "primary",
+            "note"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let parts = |p: &str| rows.iter().filter(|r| &r[1] == p).count();
+    assert_eq!((parts("random"), parts("targeted")), (20, 8));
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids.len(), 28, "no ticket twice");
+    assert!(rows.iter().filter(|r| &r[1] == "targeted").all(|r| [
+        "untagged",
+        "low-margin",
+        "rare-service"
+    ]
+    .contains(&&r[2])));
+    assert!(rows.iter().all(|r| r[6].chars().count() <= 601));
+
+    // The reviewer labels the first 12 rows (from the gold file), one as `none`.
+    let gold_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/labelled/gold.csv"),
+    )
+    .unwrap();
+    let mut gold = std::collections::HashMap::new();
+    for r in csv::Reader::from_reader(gold_text.as_bytes()).records() {
+        let r = r.unwrap();
+        gold.insert(r[0].to_string(), (r[1].to_string(), r[2].to_string()));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let mut row: Vec<String> = row.iter().map(String::from).collect();
+        if i < 11 {
+            let (services, primary) = gold[&row[0]].clone();
+            (row[9], row[10]) = (services, primary);
+        } else if i == 11 {
+            row[9] = "none".into();
+        }
+        w.write_record(&row).unwrap();
+    }
+    std::fs::write(sample, w.into_inner().unwrap()).unwrap();
+    let out = tagger(&[
+        "evaluate",
+        LABELLED[0],
+        LABELLED[1],
+        "--gold",
+        sample,
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("16 row(s) not labelled yet"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["base"]["report"]["scored"], 12, "{report:#}");
+}

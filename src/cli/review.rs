@@ -1,0 +1,166 @@
+//! `csirt-tagger review`: draw a sample of tagged tickets for a person to label.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use csirt_tagger::evaluate::review::{sample_size, Drawn, Sampler};
+use csirt_tagger::output::neutralize_formula;
+use csirt_tagger::pipeline::Pipeline;
+
+use super::import_args::ImportArgs;
+use super::outputs::Output;
+use super::pipeline::Shown;
+use super::rules_args::RulesArgs;
+use super::threads::thread_pool;
+use super::GlobalArgs;
+
+/// Draw a sample of tagged tickets to label: a random part, what estimates rest on, and a
+/// targeted part (untagged tickets, close calls, rare services), marked apart.
+///
+/// Writes a labels CSV that opens in a spreadsheet: id, part, reason, the input and line, the
+/// title, the text cut to 600 characters, the predicted services and primary, and empty
+/// `services`, `primary` and `note` columns for the reviewer (services as ids joined with `;`,
+/// `none` when no service applies). `evaluate --gold` reads it as it is, leaving out the rows
+/// not labelled yet. The draw is the same on every run with the same --seed.
+///
+/// Examples:
+///   csirt-tagger review fixtures/exports/jira/all-fields.csv -o sample.csv --size 5
+///   csirt-tagger review export.csv -o sample.csv --precision 0.05 --targeted 40
+///   csirt-tagger evaluate export.csv --gold sample.csv
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ReviewArgs {
+    /// Ticket exports (tagged on the fly); `-` reads stdin.
+    #[arg(required = true, value_name = "EXPORT")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the sample (CSV) [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Tickets drawn at random [default: what --precision needs, else 100].
+    #[arg(long, value_name = "N", conflicts_with = "precision")]
+    pub size: Option<usize>,
+    /// Draw as many tickets at random as a share estimated from them needs to be within this
+    /// margin of the truth, 95 times in 100 (0.05: 385 tickets, fewer in a small export).
+    #[arg(long, value_name = "MARGIN")]
+    pub precision: Option<f64>,
+    /// Tickets drawn apart from the random part, where a label teaches most: untagged tickets,
+    /// tickets whose two best services scored close, tickets of the rarest services, in turn
+    /// [default: a quarter of the random part].
+    #[arg(long, value_name = "N")]
+    pub targeted: Option<usize>,
+    /// Seed of the draw: the same seed draws the same tickets.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Keep cells that a spreadsheet would run as formulas as they are (by default a cell
+    /// starting with = + - @ gets a leading ').
+    #[arg(long)]
+    pub raw: bool,
+    /// Worker threads for tagging [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Import options.
+    #[command(flatten)]
+    pub import: ImportArgs,
+    /// Rules options.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// The columns of the labels CSV.
+const COLUMNS: [&str; 12] = [
+    "id",
+    "part",
+    "reason",
+    "input",
+    "line",
+    "title",
+    "text",
+    "predicted_services",
+    "predicted_primary",
+    "services",
+    "primary",
+    "note",
+];
+
+/// Runs `review`.
+pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
+    if let Some(p) = args.precision {
+        if !(p > 0.0 && p < 0.5) {
+            bail!("--precision {p}: give a margin between 0 and 0.5, e.g. 0.05");
+        }
+    }
+    let options = args.import.to_options()?;
+    let rejects = args.import.rejects_writer(args.raw)?;
+    let tagger = args.rules.load_tagger(global)?;
+    let random = match (args.size, args.precision) {
+        (Some(n), _) => n,
+        (None, Some(p)) => sample_size(p, None),
+        (None, None) => 100,
+    };
+    let targeted = args.targeted.unwrap_or(random / 4);
+    let mut sampler = Sampler::new(tagger.catalog(), args.seed, random, targeted);
+    let pool = thread_pool(args.threads)?;
+    let pipeline = Pipeline::new(tagger)
+        .import(options)
+        .strict(args.import.strict)
+        .pool(&pool);
+    let shown = Shown {
+        quiet: global.quiet,
+        verbose: global.verbose,
+        rejects,
+    };
+    let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
+    super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sampler], shown)?;
+    let sample = sampler.finish(args.precision);
+    let cell = |s: &str| -> String {
+        if args.raw {
+            s.to_string()
+        } else {
+            neutralize_formula(s).into_owned()
+        }
+    };
+    let input = |d: &Drawn| {
+        args.inputs
+            .get(d.source)
+            .map_or_else(String::new, |p| p.display().to_string())
+    };
+    let mut w = csv::Writer::from_writer(&mut out);
+    w.write_record(COLUMNS)?;
+    let parts = [("random", &sample.random), ("targeted", &sample.targeted)];
+    for (part, drawn) in parts {
+        for d in drawn.iter() {
+            w.write_record([
+                cell(&d.id),
+                part.to_string(),
+                d.reason.as_str().to_string(),
+                cell(&input(d)),
+                d.line.to_string(),
+                cell(&d.title),
+                cell(&d.text),
+                d.services.join(";"),
+                d.primary.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ])?;
+        }
+    }
+    w.flush().context("writing the sample")?;
+    drop(w);
+    out.finish(global.quiet)?;
+    if !global.quiet {
+        eprintln!(
+            "drew {} of {} tickets at random (seed {}) and {} targeted: label `services` and \
+             `primary`, then `csirt-tagger evaluate EXPORT --gold {}`",
+            sample.random.len(),
+            sample.population,
+            args.seed,
+            sample.targeted.len(),
+            args.output
+                .as_deref()
+                .map_or_else(|| "SAMPLE.csv".into(), |p| p.display().to_string())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
