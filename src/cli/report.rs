@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use csirt_tagger::catalog::{Catalog, EMBEDDED};
+use csirt_tagger::evaluate::review::read_reviewed;
 use csirt_tagger::report::{self, json, ReportOptions};
 use csirt_tagger::stats::Workload;
 
@@ -57,6 +58,11 @@ pub struct ReportArgs {
     /// Worker threads for tagging [default: one per core].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    /// A labels file written by `review`, its random part reviewed: each service then shows
+    /// its estimated true ticket count with a 95 % interval, corrected for the tagger's errors
+    /// seen on the sample (with --merge: after merging).
+    #[arg(long, value_name = "LABELS")]
+    pub calibrate: Option<PathBuf>,
     /// How tickets are counted.
     #[command(flatten)]
     pub stats: StatsArgs,
@@ -108,6 +114,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let (workload, provenance) = json::merge_files(&args.inputs)?;
     let catalog = catalog_for(global, &workload, &args.inputs[0])?;
+    let options = with_calibration(options, &args, &catalog, global)?;
     report::write_report(
         &workload,
         &catalog,
@@ -190,11 +197,12 @@ fn report_exports(
     recorder.check_filters()?;
     let counted = recorder.counted();
     let workload = recorder.into_workload();
+    let options = with_calibration(options.clone(), args, catalog, global)?;
     report::write_report(
         &workload,
         catalog,
         &provenance,
-        options,
+        &options,
         args.output.as_deref(),
     )?;
     if !global.quiet {
@@ -210,6 +218,49 @@ fn report_exports(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The render options with the reviewed sample of `--calibrate`, if given.
+fn with_calibration(
+    mut options: ReportOptions,
+    args: &ReportArgs,
+    catalog: &Catalog,
+    global: &GlobalArgs,
+) -> anyhow::Result<ReportOptions> {
+    let Some(path) = &args.calibrate else {
+        return Ok(options);
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("--calibrate {}", path.display()))?;
+    let (reviewed, pending) = read_reviewed(&text, path, catalog)?;
+    if reviewed.is_empty() {
+        bail!(
+            "--calibrate {}: none of its random rows is labelled yet ({pending} to do): fill in \
+             `services` and `primary`",
+            path.display()
+        );
+    }
+    if !global.quiet {
+        eprintln!(
+            "calibrating with {} reviewed ticket(s) of the random part of {}{}",
+            reviewed.len(),
+            path.display(),
+            if pending > 0 {
+                format!(" ({pending} not labelled yet, left out)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let filters = ["--since", "--until", "--queue", "--status"];
+    if args.stats.given().iter().any(|g| filters.contains(g)) && !global.quiet {
+        eprintln!(
+            "warning: the sample was drawn from every ticket of the export; with filters the \
+             estimates are for the tickets the filters keep only if the sample is of them too"
+        );
+    }
+    options.calibration = Some((reviewed, path.display().to_string()));
+    Ok(options)
 }
 
 /// The recorder, saying when an input's own tags are used as they are.

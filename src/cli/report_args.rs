@@ -236,6 +236,7 @@ pub fn report_options(
         min_count: stats.min_count,
         raw,
         title: stats.title.clone(),
+        calibration: None,
     })
 }
 

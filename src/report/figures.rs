@@ -10,7 +10,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Serialize, Serializer};
 
 use crate::catalog::{Catalog, Kind};
+use crate::stats::calibrate::{estimate_tickets, Reviewed};
 use crate::stats::{Attribution, Histogram, Period, Sample, Shares, Tally, Workload};
+use std::collections::BTreeMap;
 
 /// One number of a report.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -121,6 +123,32 @@ pub struct Row {
     pub change: Cell,
     /// That change over the period before (0.25 = +25 %).
     pub change_ratio: Cell,
+    /// With `--calibrate`: the true number of attributed tickets, estimated from a reviewed
+    /// random sample, with its 95 % interval (services only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
+}
+
+/// A service's estimated true figures (see [`crate::stats::calibrate`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    /// Attributed tickets: the estimate and its 95 % interval.
+    pub tickets: f64,
+    /// The interval's lower end.
+    pub low: f64,
+    /// The interval's upper end.
+    pub high: f64,
+}
+
+/// How the estimates were made.
+#[derive(Clone, Debug, Serialize)]
+pub struct Calibration {
+    /// The labels file.
+    pub labels: String,
+    /// Reviewed tickets of its random part, the estimates rest on.
+    pub reviewed: usize,
+    /// The estimator, in a sentence.
+    pub estimator: &'static str,
 }
 
 /// Tickets resolved within a range of durations, for the distribution chart.
@@ -191,6 +219,9 @@ pub struct Figures {
     pub trend_outside: Vec<(String, f64)>,
     /// What the figures leave out or assume, in sentences.
     pub notes: Vec<String>,
+    /// With `--calibrate`: how the services' estimates were made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 const HOUR: u64 = 3_600;
@@ -293,6 +324,7 @@ impl Ctx {
             trend,
             change,
             change_ratio,
+            estimate: None,
         }
     }
 }
@@ -390,9 +422,50 @@ impl Figures {
             by,
             trend_outside,
             notes: Vec::new(),
+            calibration: None,
         };
         figures.notes = notes(work, &figures);
         figures
+    }
+
+    /// Adds to every service its estimated true ticket count and 95 % interval, from
+    /// `sample` (reviewed tickets of a simple random sample of the tickets counted, read from
+    /// the file `labels`): see [`crate::stats::calibrate`]. Services the sample saw that no
+    /// ticket was tagged with get a row of their own.
+    pub fn calibrate(&mut self, work: &Workload, sample: &[Reviewed], labels: &str) {
+        let tagged: BTreeMap<String, f64> = work
+            .services
+            .iter()
+            .map(|(id, t)| (id.clone(), t.tickets.value()))
+            .collect();
+        let population = work.total.tickets.value().round() as u64;
+        let estimates = estimate_tickets(work.options.attribution, population, &tagged, sample);
+        for (id, i) in &estimates {
+            if !self.services.iter().any(|r| &r.id == id) {
+                self.notes.push(format!(
+                    "{id} was never tagged, but reviewers labelled it: an estimated {:.0} \
+                     tickets (95 % interval {:.0} to {:.0})",
+                    i.estimate, i.low, i.high
+                ));
+            }
+        }
+        for row in &mut self.services {
+            if let Some(i) = estimates.get(&row.id) {
+                row.estimate = Some(Estimate {
+                    tickets: i.estimate,
+                    low: i.low,
+                    high: i.high,
+                });
+            }
+        }
+        self.calibration = Some(Calibration {
+            labels: labels.to_string(),
+            reviewed: sample.len(),
+            estimator: "difference estimator: the tagged count corrected by the mean error \
+                        seen on the reviewed random sample; 95 % interval from the errors' \
+                        variance (never below an Agresti-Coull error rate), finite population \
+                        corrected",
+        });
     }
 }
 

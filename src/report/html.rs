@@ -667,6 +667,7 @@ mod tests {
             min_count: 2,
             raw: false,
             title: None,
+            calibration: None,
         };
         let page = render_to_string(&work, &catalog, &provenance, &options);
         assert!(page.contains("<span class=\"sup\">&lt;2</span>"));

@@ -252,6 +252,7 @@ mod tests {
                 min_count,
                 raw: false,
                 title: None,
+                calibration: None,
             },
         )
     }

@@ -72,6 +72,9 @@ pub struct ReportOptions {
     /// The title of the HTML and Markdown reports (`--title`); `Workload per service` when
     /// `None`.
     pub title: Option<String>,
+    /// Reviewed tickets of a random sample and the file they came from (`--calibrate`):
+    /// each service then shows its estimated true count with a 95 % interval.
+    pub calibration: Option<(Vec<crate::stats::calibrate::Reviewed>, String)>,
 }
 
 impl Default for ReportOptions {
@@ -81,6 +84,7 @@ impl Default for ReportOptions {
             min_count: 0,
             raw: false,
             title: None,
+            calibration: None,
         }
     }
 }
@@ -112,7 +116,10 @@ pub fn render(
     out: &mut dyn Write,
 ) -> Result<()> {
     check_catalog(workload, catalog, "the workload")?;
-    let figures = Figures::new(workload, catalog, options.min_count);
+    let mut figures = Figures::new(workload, catalog, options.min_count);
+    if let Some((sample, labels)) = &options.calibration {
+        figures.calibrate(workload, sample, labels);
+    }
     let io = |e: std::io::Error| Error::io("<report output>", e);
     match options.format {
         Format::Table => table::write(out, &figures, provenance, workload).map_err(io),

@@ -118,6 +118,33 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, w: &Workload) -> 
         .collect();
     grid(out, &head, &body)?;
 
+    if let Some(c) = &f.calibration {
+        writeln!(
+            out,
+            "\nEstimated true tickets per {}, from {} reviewed tickets ({}; 95 % interval)",
+            f.level_names[1],
+            c.reviewed,
+            escape::terminal(&c.labels)
+        )?;
+        let head = ["ID", "Name", "Tagged", "Estimate", "Low", "High"];
+        let body: Vec<Vec<String>> = f
+            .services
+            .iter()
+            .filter_map(|r| {
+                let e = r.estimate.as_ref()?;
+                Some(vec![
+                    label_id(r),
+                    name(r),
+                    text::count(r.tickets, m),
+                    format!("{:.1}", e.tickets),
+                    format!("{:.1}", e.low),
+                    format!("{:.1}", e.high),
+                ])
+            })
+            .collect();
+        grid(out, &head, &body)?;
+    }
+
     if !f.periods.is_empty() {
         let skip = f.periods.len().saturating_sub(TREND_PERIODS);
         writeln!(

@@ -30,6 +30,7 @@
 //!   creation date is left out when either is given (it cannot be placed in the window).
 
 mod by;
+pub mod calibrate;
 mod counts;
 pub mod period;
 pub mod quantile;

@@ -619,3 +619,134 @@ fn review_draws_a_reproducible_sample_that_evaluate_reads_once_labelled() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["base"]["report"]["scored"], 12, "{report:#}");
 }
+
+/// `report --calibrate`: the reviewed random part of a `review` file gives every service an
+/// estimate with its 95 % interval, in the JSON and on the terminal; a merged report is
+/// calibrated after merging, to the same estimates.
+#[test]
+fn report_calibrate_gives_each_service_an_estimate_with_its_interval_merged_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let blind = "fixtures/labelled/many-hands/blind";
+    let exports: Vec<String> = ["jira.csv", "servicenow.csv", "otrs.csv", "rt.tsv"]
+        .iter()
+        .map(|f| format!("{blind}/{f}"))
+        .collect();
+    let sample = dir.path().join("sample.csv");
+    let sample = sample.to_str().unwrap();
+    let mut args = vec![
+        "-q",
+        "review",
+        "--size",
+        "40",
+        "--targeted",
+        "5",
+        "-o",
+        sample,
+    ];
+    args.extend(exports.iter().map(String::as_str));
+    stdout_of(&args);
+    // The reviewers label the random part; the targeted part stays unlabelled.
+    let gold_text = std::fs::read_to_string(root.join(blind).join("gold.csv")).unwrap();
+    let mut gold = std::collections::HashMap::new();
+    for r in csv::Reader::from_reader(gold_text.as_bytes()).records() {
+        let r = r.unwrap();
+        gold.insert(r[0].to_string(), (r[1].to_string(), r[2].to_string()));
+    }
+    let text = std::fs::read_to_string(sample).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    for row in reader.records() {
+        let mut row: Vec<String> = row.unwrap().iter().map(String::from).collect();
+        if row[1] == "random" {
+            let (services, primary) = gold[&row[0]].clone();
+            row[9] = if services.is_empty() {
+                "none".into()
+            } else {
+                services
+            };
+            row[10] = primary;
+        }
+        w.write_record(&row).unwrap();
+    }
+    std::fs::write(sample, w.into_inner().unwrap()).unwrap();
+
+    let json = dir.path().join("report.json");
+    let mut args = vec![
+        "report",
+        "--calibrate",
+        sample,
+        "-o",
+        json.to_str().unwrap(),
+    ];
+    args.extend(exports.iter().map(String::as_str));
+    let out = tagger(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("calibrating with 40 reviewed ticket(s)"),
+        "{stderr}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["figures"]["calibration"]["reviewed"], 40);
+    let services = report["figures"]["services"].as_array().unwrap();
+    let mut estimated = 0;
+    for row in services {
+        let Some(e) = row.get("estimate") else {
+            continue;
+        };
+        estimated += 1;
+        let (t, low, high) = (
+            e["tickets"].as_f64().unwrap(),
+            e["low"].as_f64().unwrap(),
+            e["high"].as_f64().unwrap(),
+        );
+        assert!(0.0 <= low && low <= t && t <= high, "{row}");
+    }
+    assert!(estimated >= 15, "{estimated} services estimated");
+
+    // The same through partial reports, one per export, merged: the same estimates.
+    let mut parts = Vec::new();
+    for (i, export) in exports.iter().enumerate() {
+        let part = dir.path().join(format!("part{i}.json"));
+        let tagged = dir.path().join(format!("tagged{i}.csv"));
+        stdout_of(&[
+            "-q",
+            "tag",
+            export,
+            "-o",
+            tagged.to_str().unwrap(),
+            "--report",
+            part.to_str().unwrap(),
+        ]);
+        parts.push(part.to_str().unwrap().to_string());
+    }
+    let merged = dir.path().join("merged.json");
+    let mut args = vec!["-q", "report", "--merge", "--calibrate", sample, "-o"];
+    args.push(merged.to_str().unwrap());
+    args.extend(parts.iter().map(String::as_str));
+    stdout_of(&args);
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let estimates = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["figures"]["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row["id"].to_string(), row["estimate"].to_string()))
+            .collect()
+    };
+    assert_eq!(estimates(&merged), estimates(&report));
+
+    // On the terminal, a table of its own.
+    let mut args = vec!["report", "--calibrate", sample];
+    args.extend(exports.iter().map(String::as_str));
+    let table = stdout_of(&args);
+    assert!(
+        table.contains("Estimated true tickets per service, from 40 reviewed tickets"),
+        "{table}"
+    );
+}
