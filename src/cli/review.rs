@@ -19,7 +19,7 @@ use super::GlobalArgs;
 /// targeted part (untagged tickets, close calls, rare services), marked apart.
 ///
 /// Writes a labels CSV that opens in a spreadsheet: id, part, reason, the input and line, the
-/// title, the text cut to 600 characters, the predicted services and primary, and empty
+/// time spent (seconds), the title, the text cut to 600 characters, the predicted services and primary, and empty
 /// `services`, `primary` and `note` columns for the reviewer (services as ids joined with `;`,
 /// `none` when no service applies). `evaluate --gold` reads it as it is, leaving out the rows
 /// not labelled yet. The draw is the same on every run with the same --seed.
@@ -68,12 +68,13 @@ pub struct ReviewArgs {
 }
 
 /// The columns of the labels CSV.
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "id",
     "part",
     "reason",
     "input",
     "line",
+    "time_spent_s",
     "title",
     "text",
     "predicted_services",
@@ -136,6 +137,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
                 d.reason.as_str().to_string(),
                 cell(&input(d)),
                 d.line.to_string(),
+                d.time_s.map_or_else(String::new, |t| t.to_string()),
                 cell(&d.title),
                 cell(&d.text),
                 d.services.join(";"),

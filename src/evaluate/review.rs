@@ -78,6 +78,8 @@ pub struct Drawn {
     pub primary: Option<String>,
     /// The second best service's score over the first's (0 with fewer than two services).
     pub closeness: f64,
+    /// Time spent on it, in seconds, when the export says.
+    pub time_s: Option<f64>,
 }
 
 impl PartialOrd for Drawn {
@@ -266,6 +268,7 @@ impl<'c> Sampler<'c> {
                 .first()
                 .map(|s| self.catalog.entry(s.service).id.clone()),
             closeness,
+            time_s: ticket.time_spent,
         }
     }
 
@@ -398,6 +401,7 @@ pub fn read_reviewed(
         ));
     };
     let (predicted_primary, primary) = (column("predicted_primary"), column("primary"));
+    let time = column("time_spent_s");
     // Service ids of a `;` list, primary first, functions folded into their services.
     let ranked = |list: &str, first: &str, line: u64| -> crate::Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
@@ -442,9 +446,21 @@ pub fn read_reviewed(
             pending += 1;
             continue;
         }
+        let time_s = get(time).trim();
         reviewed.push(crate::stats::calibrate::Reviewed {
             tagged: ranked(get(Some(predicted)), get(predicted_primary), line)?,
             labelled: ranked(labelled, first, line)?,
+            time_s: if time_s.is_empty() {
+                None
+            } else {
+                Some(time_s.parse::<f64>().map_err(|_| {
+                    Error::invalid(
+                        Location::new(origin, line),
+                        format!("time_spent_s `{time_s}` is not a number of seconds"),
+                        hint,
+                    )
+                })?)
+            },
         });
     }
     Ok((reviewed, pending))
@@ -577,7 +593,7 @@ mod tests {
         use crate::evaluate::Gold;
         use crate::import::{ImportOptions, Reader};
         use crate::rules::RuleSetBuilder;
-        use crate::stats::calibrate::{estimate_tickets, Reviewed};
+        use crate::stats::calibrate::{estimate_tickets, estimate_time, Reviewed};
         use crate::stats::Attribution;
         use crate::Diagnostics;
 
@@ -623,24 +639,37 @@ mod tests {
                     labelled.push(s);
                 }
             }
-            population.push((t, tagging, Reviewed { tagged, labelled }));
+            let time_s = t.time_spent;
+            population.push((
+                t,
+                tagging,
+                Reviewed {
+                    tagged,
+                    labelled,
+                    time_s,
+                },
+            ));
         }
         assert!(population.len() >= 300, "{} tickets", population.len());
         let n = population.len();
         let fifth = n / 5;
         let attribution = Attribution::Split;
-        let totals = |labels: bool| {
+        let totals = |labels: bool, time: bool| {
             let mut t: BTreeMap<String, f64> = BTreeMap::new();
             for (_, _, r) in &population {
                 let list = if labels { &r.labelled } else { &r.tagged };
+                let w = if time { r.time_s.unwrap_or(0.0) } else { 1.0 };
                 for s in list {
-                    *t.entry(s.clone()).or_default() += 1.0 / list.len() as f64;
+                    *t.entry(s.clone()).or_default() += w / list.len() as f64;
                 }
             }
             t
         };
-        let (tagged, truth) = (totals(false), totals(true));
+        let (tagged, truth) = (totals(false, false), totals(true, false));
+        let (tagged_time, true_time) = (totals(false, true), totals(true, true));
+        assert!(population.iter().filter(|p| p.2.time_s.is_some()).count() > 100);
         let (mut held, mut tried) = (0u32, 0u32);
+        let (mut time_held, mut time_tried) = (0u32, 0u32);
         for seed in 0..200 {
             let mut sampler = Sampler::new(&catalog, seed, fifth, 0);
             for (t, tagging, _) in &population {
@@ -665,8 +694,20 @@ mod tests {
                     tried += 1;
                 }
             }
+            let est = estimate_time(attribution, n as u64, &tagged_time, &sample);
+            for (service, seconds) in &true_time {
+                if let Some(i) = est.get(service) {
+                    time_held += u32::from(i.contains(*seconds));
+                    time_tried += 1;
+                }
+            }
         }
         let coverage = f64::from(held) / f64::from(tried);
         assert!(coverage >= 0.9, "{held} of {tried}: {coverage}");
+        let coverage = f64::from(time_held) / f64::from(time_tried);
+        assert!(
+            coverage >= 0.9,
+            "time: {time_held} of {time_tried}: {coverage}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Serialize, Serializer};
 
 use crate::catalog::{Catalog, Kind};
-use crate::stats::calibrate::{estimate_tickets, Reviewed};
+use crate::stats::calibrate::{estimate_tickets, estimate_time, Reviewed};
 use crate::stats::{Attribution, Histogram, Period, Sample, Shares, Tally, Workload};
 use std::collections::BTreeMap;
 
@@ -129,11 +129,26 @@ pub struct Row {
     pub estimate: Option<Estimate>,
 }
 
-/// A service's estimated true figures (see [`crate::stats::calibrate`]).
+/// A service's estimated true figures (see [`crate::stats::calibrate`]): attributed tickets,
+/// the estimate and its 95 % interval, and the same for the time spent.
 #[derive(Clone, Debug, Serialize)]
 pub struct Estimate {
-    /// Attributed tickets: the estimate and its 95 % interval.
+    /// Attributed tickets.
     pub tickets: f64,
+    /// The interval's lower end.
+    pub low: f64,
+    /// The interval's upper end.
+    pub high: f64,
+    /// Attributed time spent, in seconds, when any reviewed ticket had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_spent: Option<TimeEstimate>,
+}
+
+/// An estimated time spent and its 95 % interval, in seconds.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeEstimate {
+    /// The estimate.
+    pub seconds: f64,
     /// The interval's lower end.
     pub low: f64,
     /// The interval's upper end.
@@ -439,7 +454,19 @@ impl Figures {
             .map(|(id, t)| (id.clone(), t.tickets.value()))
             .collect();
         let population = work.total.tickets.value().round() as u64;
-        let estimates = estimate_tickets(work.options.attribution, population, &tagged, sample);
+        let attribution = work.options.attribution;
+        let estimates = estimate_tickets(attribution, population, &tagged, sample);
+        let tagged_time: BTreeMap<String, f64> = work
+            .services
+            .iter()
+            .map(|(id, t)| (id.clone(), t.time_ms.value() / 1000.0))
+            .collect();
+        let timed = sample.iter().any(|r| r.time_s.is_some());
+        let times = if timed {
+            estimate_time(attribution, population, &tagged_time, sample)
+        } else {
+            BTreeMap::new()
+        };
         for (id, i) in &estimates {
             if !self.services.iter().any(|r| &r.id == id) {
                 self.notes.push(format!(
@@ -455,6 +482,11 @@ impl Figures {
                     tickets: i.estimate,
                     low: i.low,
                     high: i.high,
+                    time_spent: times.get(&row.id).map(|t| TimeEstimate {
+                        seconds: t.estimate,
+                        low: t.low,
+                        high: t.high,
+                    }),
                 });
             }
         }

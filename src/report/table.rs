@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::figures::{Figures, Level, Row};
+use super::figures::{Figures, Level, Row, TimeEstimate};
 use super::provenance::Provenance;
 use super::text;
 use crate::output::escape;
@@ -143,6 +143,30 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, w: &Workload) -> 
             })
             .collect();
         grid(out, &head, &body)?;
+        let timed: Vec<(&Row, &TimeEstimate)> = f
+            .services
+            .iter()
+            .filter_map(|r| Some((r, r.estimate.as_ref()?.time_spent.as_ref()?)))
+            .collect();
+        if !timed.is_empty() {
+            writeln!(out, "\nEstimated true time spent (hours; 95 % interval)")?;
+            let head = ["ID", "Name", "Tagged", "Estimate", "Low", "High"];
+            let h = |s: f64| format!("{:.1}", s / 3600.0);
+            let body: Vec<Vec<String>> = timed
+                .iter()
+                .map(|(r, t)| {
+                    vec![
+                        label_id(r),
+                        name(r),
+                        text::hours(r.time_spent, m),
+                        h(t.seconds),
+                        h(t.low),
+                        h(t.high),
+                    ]
+                })
+                .collect();
+            grid(out, &head, &body)?;
+        }
     }
 
     if !f.periods.is_empty() {

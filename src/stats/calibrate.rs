@@ -1,5 +1,5 @@
-//! Workload with error bars: each service's true ticket count, estimated from the tagged
-//! figures and a reviewed simple random sample, with a 95 % interval.
+//! Workload with error bars: each service's true ticket count and time spent, estimated from
+//! the tagged figures and a reviewed simple random sample, with a 95 % interval.
 //!
 //! **The estimator** is the difference estimator of survey sampling (model-assisted, with the
 //! tags as the auxiliary variable). For a service s and a ticket i, let ŷᵢ be the ticket's
@@ -24,6 +24,13 @@
 //! rate estimated the Agresti–Coull way: with m tickets in error of n, p̃ = (m + 2)/(n + 4),
 //! s² ≥ p̃(1 − p̃)·e², where e² is the mean squared error of the erring tickets (1 when none
 //! erred). Conservative for rare services, negligible for common ones.
+//!
+//! **Time spent** is estimated the same way, each ticket weighing its time spent (0 when the
+//! export does not say, as in the tagged figures). Times have a long tail: a few erring
+//! tickets of the sample say little of how large an error can be, so there e² is never taken
+//! below the mean squared time of the sample's timed tickets. (Without that floor, intervals
+//! held the true time 87 % of the time over 200 draws of a fifth of the blind development set;
+//! with it, 100 %: conservative.)
 
 use std::collections::BTreeMap;
 
@@ -48,14 +55,18 @@ impl Interval {
 }
 
 /// One reviewed ticket of the random part: the services as tagged and as labelled, ranked
-/// (primary first), as service ids.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// (primary first), as service ids, and its time spent.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Reviewed {
     /// As tagged.
     pub tagged: Vec<String>,
     /// As labelled by the reviewer.
     pub labelled: Vec<String>,
+    /// Time spent on it, in seconds (`None`: the export does not say).
+    pub time_s: Option<f64>,
 }
+
+impl Eq for Reviewed {}
 
 /// The share of each service of `services` (ranked) under `attribution`.
 fn shares(attribution: Attribution, services: &[String]) -> impl Iterator<Item = (&str, f64)> {
@@ -80,20 +91,58 @@ pub fn estimate_tickets(
     tagged: &BTreeMap<String, f64>,
     sample: &[Reviewed],
 ) -> BTreeMap<String, Interval> {
+    estimate(attribution, population, tagged, sample, |_| 1.0)
+}
+
+/// Estimates the true time spent on each service, in seconds, as [`estimate_tickets`] does
+/// ticket counts: `tagged` holds each service's tagged time; a ticket without a time spent
+/// weighs nothing, as in the tagged figures.
+pub fn estimate_time(
+    attribution: Attribution,
+    population: u64,
+    tagged: &BTreeMap<String, f64>,
+    sample: &[Reviewed],
+) -> BTreeMap<String, Interval> {
+    estimate(attribution, population, tagged, sample, |r| {
+        r.time_s.unwrap_or(0.0)
+    })
+}
+
+/// The difference estimator of the module docs, for a per-ticket quantity: `weight` times
+/// the ticket's share of the service.
+fn estimate(
+    attribution: Attribution,
+    population: u64,
+    tagged: &BTreeMap<String, f64>,
+    sample: &[Reviewed],
+    weight: impl Fn(&Reviewed) -> f64,
+) -> BTreeMap<String, Interval> {
     let n = sample.len();
     let big_n = population.max(n as u64) as f64;
+    let mut out = BTreeMap::new();
+    if n == 0 {
+        return out;
+    }
+    let nf = n as f64;
+    // The scale of an error when the sample shows none: a ticket's whole weight.
+    let weights: Vec<f64> = sample.iter().map(&weight).collect();
+    let nonzero: Vec<f64> = weights.iter().copied().filter(|w| *w > 0.0).collect();
+    let scale2 = if nonzero.is_empty() {
+        1.0
+    } else {
+        nonzero.iter().map(|w| w * w).sum::<f64>() / nonzero.len() as f64
+    };
+    let uniform = weights.iter().all(|w| *w == weights[0]);
+    // Bounds: the quantity cannot be negative, nor above what every ticket weighs.
+    let ceiling = big_n * weights.iter().copied().fold(0.0, f64::max).max(1.0);
     let mut services: Vec<&str> = tagged.keys().map(String::as_str).collect();
     for r in sample {
         services.extend(r.labelled.iter().map(String::as_str));
     }
     services.sort_unstable();
     services.dedup();
-    let mut out = BTreeMap::new();
     for service in services {
         let p = tagged.get(service).copied().unwrap_or(0.0);
-        if n == 0 {
-            continue;
-        }
         let share_of = |list: &[String]| {
             shares(attribution, list)
                 .filter(|(s, _)| *s == service)
@@ -102,9 +151,9 @@ pub fn estimate_tickets(
         };
         let d: Vec<f64> = sample
             .iter()
-            .map(|r| share_of(&r.labelled) - share_of(&r.tagged))
+            .zip(&weights)
+            .map(|(r, w)| w * (share_of(&r.labelled) - share_of(&r.tagged)))
             .collect();
-        let nf = n as f64;
         let mean = d.iter().sum::<f64>() / nf;
         let s2 = if n > 1 {
             d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0)
@@ -113,22 +162,31 @@ pub fn estimate_tickets(
         };
         let erring: Vec<f64> = d.iter().copied().filter(|x| x.abs() > 1e-12).collect();
         let m = erring.len() as f64;
+        // For time (weights that vary, with a long tail), a few erring tickets say little
+        // of how large an error can be: never less than a typical ticket's weight.
         let e2 = if erring.is_empty() {
-            1.0
-        } else {
+            scale2
+        } else if uniform {
             erring.iter().map(|x| x * x).sum::<f64>() / m
+        } else {
+            (erring.iter().map(|x| x * x).sum::<f64>() / m).max(scale2)
         };
         let p_tilde = (m + 2.0) / (nf + 4.0);
         let s2 = s2.max(p_tilde * (1.0 - p_tilde) * e2);
         let fpc = (1.0 - nf / big_n).max(0.0);
         let se = big_n * (fpc * s2 / nf).sqrt();
-        let estimate = (p + big_n * mean).clamp(0.0, big_n);
+        let ceiling = if uniform && weights[0] == 1.0 {
+            big_n
+        } else {
+            ceiling.max(p)
+        };
+        let estimate = (p + big_n * mean).clamp(0.0, ceiling);
         out.insert(
             service.to_string(),
             Interval {
                 estimate,
                 low: (estimate - 1.96 * se).max(0.0),
-                high: (estimate + 1.96 * se).min(big_n),
+                high: (estimate + 1.96 * se).min(ceiling),
             },
         );
     }
@@ -178,7 +236,11 @@ mod tests {
                 if tagged.len() > 1 && rng.next() < 0.2 {
                     tagged.swap(0, 1); // another primary
                 }
-                Reviewed { tagged, labelled }
+                Reviewed {
+                    tagged,
+                    labelled,
+                    time_s: Some(3600.0 * (1.0 + 7.0 * rng.next())),
+                }
             })
             .collect()
     }
@@ -243,6 +305,47 @@ mod tests {
     }
 
     #[test]
+    fn time_intervals_hold_the_true_time_in_at_least_nine_draws_of_ten() {
+        let mut rng = Rng(19);
+        let mut pop = population(&mut rng, 2000);
+        for (i, r) in pop.iter_mut().enumerate() {
+            if i % 4 == 0 {
+                r.time_s = None; // a quarter without a time spent
+            }
+        }
+        let attribution = Attribution::Split;
+        let time_totals = |labels: bool| {
+            let mut t = BTreeMap::new();
+            for r in &pop {
+                let list = if labels { &r.labelled } else { &r.tagged };
+                for (s, x) in shares(attribution, list) {
+                    *t.entry(s.to_string()).or_insert(0.0) += x * r.time_s.unwrap_or(0.0);
+                }
+            }
+            t
+        };
+        let (tagged, truth) = (time_totals(false), time_totals(true));
+        let (mut held, mut tried) = (0, 0);
+        for _ in 0..200 {
+            let mut idx: Vec<usize> = (0..pop.len()).collect();
+            for i in 0..400 {
+                let j = i + (rng.next() * (pop.len() - i) as f64) as usize;
+                idx.swap(i, j);
+            }
+            let sample: Vec<Reviewed> = idx[..400].iter().map(|&i| pop[i].clone()).collect();
+            let est = estimate_time(attribution, pop.len() as u64, &tagged, &sample);
+            for (service, t) in &truth {
+                if let Some(i) = est.get(service) {
+                    held += u32::from(i.contains(*t));
+                    tried += 1;
+                }
+            }
+        }
+        let coverage = f64::from(held) / f64::from(tried);
+        assert!(coverage >= 0.9, "{held} of {tried}: {coverage}");
+    }
+
+    #[test]
     fn a_perfect_tagger_gets_its_count_back_with_a_narrow_interval() {
         let mut rng = Rng(3);
         let mut pop = population(&mut rng, 1000);
@@ -265,10 +368,12 @@ mod tests {
             Reviewed {
                 tagged: vec![],
                 labelled: vec!["x".into()],
+                time_s: None,
             },
             Reviewed {
                 tagged: vec!["y".into()],
                 labelled: vec![],
+                time_s: None,
             },
         ];
         let tagged: BTreeMap<String, f64> = [("y".to_string(), 1.0)].into();

@@ -559,6 +559,7 @@ fn review_draws_a_reproducible_sample_that_evaluate_reads_once_labelled() {
             "reason",
             "input",
             "line",
+            "time_spent_s",
             "title",
             "text",
             "predicted_services",
@@ -579,7 +580,7 @@ fn review_draws_a_reproducible_sample_that_evaluate_reads_once_labelled() {
         "rare-service"
     ]
     .contains(&&r[2])));
-    assert!(rows.iter().all(|r| r[6].chars().count() <= 601));
+    assert!(rows.iter().all(|r| r[7].chars().count() <= 601));
 
     // The reviewer labels the first 12 rows (from the gold file), one as `none`.
     let gold_text = std::fs::read_to_string(
@@ -597,9 +598,9 @@ fn review_draws_a_reproducible_sample_that_evaluate_reads_once_labelled() {
         let mut row: Vec<String> = row.iter().map(String::from).collect();
         if i < 11 {
             let (services, primary) = gold[&row[0]].clone();
-            (row[9], row[10]) = (services, primary);
+            (row[10], row[11]) = (services, primary);
         } else if i == 11 {
-            row[9] = "none".into();
+            row[10] = "none".into();
         }
         w.write_record(&row).unwrap();
     }
@@ -662,12 +663,12 @@ fn report_calibrate_gives_each_service_an_estimate_with_its_interval_merged_or_n
         let mut row: Vec<String> = row.unwrap().iter().map(String::from).collect();
         if row[1] == "random" {
             let (services, primary) = gold[&row[0]].clone();
-            row[9] = if services.is_empty() {
+            row[10] = if services.is_empty() {
                 "none".into()
             } else {
                 services
             };
-            row[10] = primary;
+            row[11] = primary;
         }
         w.write_record(&row).unwrap();
     }
@@ -707,6 +708,13 @@ fn report_calibrate_gives_each_service_an_estimate_with_its_interval_merged_or_n
         assert!(0.0 <= low && low <= t && t <= high, "{row}");
     }
     assert!(estimated >= 15, "{estimated} services estimated");
+    // The exports say the time spent: it is estimated too, in seconds.
+    assert!(services.iter().any(|r| {
+        let t = &r["estimate"]["time_spent"];
+        t["low"].as_f64() <= t["seconds"].as_f64()
+            && t["seconds"].as_f64() <= t["high"].as_f64()
+            && t["seconds"].as_f64().is_some()
+    }));
 
     // The same through partial reports, one per export, merged: the same estimates.
     let mut parts = Vec::new();
