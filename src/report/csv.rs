@@ -6,7 +6,10 @@
 //! `time_spent_h`, `time_mean_h`, `time_median_h`, `time_p90_h`, `resolved`,
 //! `resolve_median_h`, `resolve_p90_h`, `backlog`, `backlog_age_median_d`,
 //! `backlog_age_p90_d`, `last_period`, `last_period_tickets`, `previous_period_tickets`,
-//! `change`, then one `by:<column>=<value>` column of tickets per `--by` value.
+//! `change`; with `--calibrate`, `est_tickets`, `est_tickets_low`, `est_tickets_high`,
+//! `est_time_h`, `est_time_low_h`, `est_time_high_h` (services only: the estimated true
+//! figures and their 95 % interval); then one `by:<column>=<value>` column of tickets per
+//! `--by` value.
 //!
 //! Filter on `level` before summing a column: areas repeat their services. A number is
 //! written plainly and rounded for people to one decimal (tickets, hours, days, percent: `2.8`,
@@ -49,6 +52,16 @@ const COLUMNS: [&str; 23] = [
     "change",
 ];
 
+/// The columns `--calibrate` adds, after [`COLUMNS`].
+const ESTIMATE_COLUMNS: [&str; 6] = [
+    "est_tickets",
+    "est_tickets_low",
+    "est_tickets_high",
+    "est_time_h",
+    "est_time_low_h",
+    "est_time_high_h",
+];
+
 /// Writes the CSV report; `raw` keeps text cells that look like formulas as they are.
 pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, raw: bool) -> Result<()> {
     let io = |e: csv::Error| Error::Usage(format!("writing the CSV report: {e}"));
@@ -61,6 +74,10 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, raw: bool) -> Res
     };
     let mut w = csv::Writer::from_writer(out);
     let mut head: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    let calibrated = f.calibration.is_some();
+    if calibrated {
+        head.extend(ESTIMATE_COLUMNS.iter().map(|c| c.to_string()));
+    }
     if let Some(by) = &f.by {
         head.extend(
             by.values
@@ -130,6 +147,19 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, raw: bool) -> Res
             trend(2),
             number(r.change, 1.0),
         ];
+        if calibrated {
+            let plain = |v: Option<f64>| v.map_or(String::new(), format_number);
+            let e = r.estimate.as_ref();
+            let t = e.and_then(|e| e.time_spent.as_ref());
+            record.extend([
+                plain(e.map(|e| e.tickets)),
+                plain(e.map(|e| e.low)),
+                plain(e.map(|e| e.high)),
+                plain(t.map(|t| t.seconds / 3_600.0)),
+                plain(t.map(|t| t.low / 3_600.0)),
+                plain(t.map(|t| t.high / 3_600.0)),
+            ]);
+        }
         record.extend(by_cells(r));
         w.write_record(&record).map_err(io)?;
     }

@@ -284,6 +284,15 @@ fn charts_section(page: &mut String, f: &Figures) {
         f.attribution.as_str(),
         charts::service_bars(f)
     ));
+    if let Some(c) = &f.calibration {
+        page.push_str(&format!(
+            "<p class=\"lead\">Error bars: each {}'s estimated true tickets (dot) and 95 % interval, from {} reviewed tickets of a random sample ({}). Estimator: {}.</p>\n",
+            h(&f.level_names[1]),
+            c.reviewed,
+            h(&c.labels),
+            h(c.estimator)
+        ));
+    }
     // A chart with nothing to draw is a sentence instead: an empty block reads as a bug.
     let empty = |sentence: &str| format!("<p class=\"empty\">{}</p>", h(sentence));
     let trend = if f.periods.is_empty() {

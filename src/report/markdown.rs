@@ -141,6 +141,48 @@ pub fn write(
         )?;
     }
 
+    if let Some(c) = &f.calibration {
+        writeln!(
+            out,
+            "\n## Estimated true figures per {}\n\nFrom {} reviewed tickets of a random sample ({}); 95 % intervals. Estimator: {}.\n",
+            f.level_names[1],
+            c.reviewed,
+            md(&c.labels),
+            c.estimator
+        )?;
+        let hours = |s: f64| format!("{:.1} h", s / 3_600.0);
+        table(
+            out,
+            &[
+                "ID",
+                "Name",
+                "Tickets",
+                "Estimate",
+                "95 % interval",
+                "Time spent",
+                "Estimate",
+                "95 % interval",
+            ],
+            &[2, 3, 4, 5, 6, 7],
+            f.services.iter().filter_map(|r| {
+                let e = r.estimate.as_ref()?;
+                let t = e.time_spent.as_ref();
+                Some(vec![
+                    label(r, &md),
+                    md(&r.name),
+                    text::count(r.tickets, m),
+                    format!("{:.1}", e.tickets),
+                    format!("{:.1} – {:.1}", e.low, e.high),
+                    text::hours(r.time_spent, m),
+                    t.map_or("–".into(), |t| hours(t.seconds)),
+                    t.map_or("–".into(), |t| {
+                        format!("{} – {}", hours(t.low), hours(t.high))
+                    }),
+                ])
+            }),
+        )?;
+    }
+
     if !f.periods.is_empty() {
         writeln!(
             out,

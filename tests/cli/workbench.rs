@@ -749,6 +749,30 @@ fn report_calibrate_gives_each_service_an_estimate_with_its_interval_merged_or_n
     };
     assert_eq!(estimates(&merged), estimates(&report));
 
+    // Every format shows the estimates: CSV columns, a Markdown table, HTML error bars.
+    for (ext, expected) in [
+        (
+            "csv",
+            "est_tickets,est_tickets_low,est_tickets_high,est_time_h",
+        ),
+        ("md", "## Estimated true figures per service"),
+        ("html", "class=\"error-bar\""),
+    ] {
+        let path = dir.path().join(format!("report.{ext}"));
+        let mut args = vec![
+            "-q",
+            "report",
+            "--calibrate",
+            sample,
+            "-o",
+            path.to_str().unwrap(),
+        ];
+        args.extend(exports.iter().map(String::as_str));
+        stdout_of(&args);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(expected), "{ext}: no `{expected}`");
+    }
+
     // On the terminal, a table of its own.
     let mut args = vec!["report", "--calibrate", sample];
     args.extend(exports.iter().map(String::as_str));

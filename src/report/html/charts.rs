@@ -53,12 +53,15 @@ fn count_ticks(max: f64) -> (f64, usize) {
 /// with the untagged tickets last so coverage is never mistaken for workload.
 pub fn service_bars(f: &Figures) -> String {
     let m = f.min_count;
-    let (label_w, bar_x, bar_w, row_h, head_h) = (360.0, 372.0, 400.0, 22.0, 30.0);
+    // Estimates (`--calibrate`) lengthen the labels after the bars: shorter bars leave room.
+    let calibrated = f.services.iter().any(|r| r.estimate.is_some());
+    let bar_w = if calibrated { 300.0 } else { 400.0 };
+    let (label_w, bar_x, row_h, head_h) = (360.0, 372.0, 22.0, 30.0);
     let max = f
         .services
         .iter()
         .chain([&f.untagged])
-        .map(|r| val(r.tickets))
+        .map(|r| val(r.tickets).max(r.estimate.as_ref().map_or(0.0, |e| e.high)))
         .fold(0.0, f64::max);
     let scale = if max > 0.0 { bar_w / max } else { 0.0 };
     let mut body = String::new();
@@ -117,9 +120,33 @@ pub fn service_bars(f: &Figures) -> String {
                 Cell::Value(_) => format!(" · {}", text::hours(r.time_spent, m)),
                 _ => String::new(),
             };
+            // With --calibrate: the estimated true count and its 95 % interval, as an error
+            // bar over the tagged count's bar.
+            let (error_bar, estimate, end) = match &r.estimate {
+                Some(e) => {
+                    let (x1, x2, xe) = (
+                        bar_x + e.low * scale,
+                        bar_x + e.high * scale,
+                        bar_x + e.tickets * scale,
+                    );
+                    let yc = y + 8.0;
+                    (
+                        format!(
+                            r##"<g class="error-bar" stroke="#212529" stroke-width="1.4"><line x1="{x1:.1}" x2="{x2:.1}" y1="{yc:.1}" y2="{yc:.1}"/><line x1="{x1:.1}" x2="{x1:.1}" y1="{:.1}" y2="{:.1}"/><line x1="{x2:.1}" x2="{x2:.1}" y1="{:.1}" y2="{:.1}"/><circle cx="{xe:.1}" cy="{yc:.1}" r="2.6" fill="#212529"/></g>"##,
+                            yc - 4.0,
+                            yc + 4.0,
+                            yc - 4.0,
+                            yc + 4.0
+                        ),
+                        format!(" · est. {:.0} ({:.0}–{:.0})", e.tickets, e.low, e.high),
+                        x2.max(bar_x + w),
+                    )
+                }
+                None => (String::new(), String::new(), bar_x + w),
+            };
             let _ = write!(
                 body,
-                r##"<g><title>{} — {label} tickets ({share}){hours}, {} primary</title><text x="{:.1}" y="{:.1}" font-size="12.5" text-anchor="end">{}</text><rect x="{bar_x}" y="{:.1}" width="{bar_w}" height="14" fill="#f1f3f5"/><rect x="{bar_x}" y="{:.1}" width="{w:.1}" height="14" rx="2" fill="{fill}"/><text x="{:.1}" y="{:.1}" font-size="12" class="muted">{label} · {share}{hours}</text></g>"##,
+                r##"<g><title>{} — {label} tickets ({share}){hours}, {} primary{estimate}</title><text x="{:.1}" y="{:.1}" font-size="12.5" text-anchor="end">{}</text><rect x="{bar_x}" y="{:.1}" width="{bar_w}" height="14" fill="#f1f3f5"/><rect x="{bar_x}" y="{:.1}" width="{w:.1}" height="14" rx="2" fill="{fill}"/>{error_bar}<text x="{:.1}" y="{:.1}" font-size="12" class="muted">{label} · {share}{hours}{estimate}</text></g>"##,
                 h(&name),
                 text::count(r.primary, m),
                 label_w,
@@ -127,7 +154,7 @@ pub fn service_bars(f: &Figures) -> String {
                 h(&shown),
                 y + 1.0,
                 y + 1.0,
-                bar_x + w + 6.0,
+                end + 6.0,
                 y + 12.0,
             );
             y += row_h;
