@@ -49,8 +49,12 @@ pub struct EvaluateArgs {
     pub gold: PathBuf,
     /// Another rules file or directory to score on the same tickets, side by side with the
     /// rules of --rules (or the embedded ones).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "compare_add")]
     pub compare: Option<PathBuf>,
+    /// Score the rules of --rules (or the embedded ones) with this rules file added (what
+    /// `--add-rules` does), side by side with them alone: what `rules suggest` proposes.
+    #[arg(long, value_name = "FILE")]
+    pub compare_add: Option<PathBuf>,
     /// Output: text, csv (one row per service, then micro, macro and primary rows) or json.
     #[arg(long, value_enum, default_value_t = EvaluateFormat::Text)]
     pub format: EvaluateFormat,
@@ -169,15 +173,20 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
     let options = args.import.to_options()?;
     let rejects = args.import.rejects_writer(args.raw)?;
     let base = args.rules.load_tagger(global)?;
-    let other = match &args.compare {
-        Some(path) => {
+    let other = match (&args.compare, &args.compare_add) {
+        (Some(path), _) => {
             let rules = RulesArgs {
                 rules: vec![path.clone()],
                 ..args.rules.clone()
             };
             Some(rules.load_tagger(global).context("--compare")?)
         }
-        None => None,
+        (None, Some(path)) => {
+            let mut rules = args.rules.clone();
+            rules.add_rules.push(path.clone());
+            Some(rules.load_tagger(global).context("--compare-add")?)
+        }
+        (None, None) => None,
     };
     let catalog = base.catalog();
     let text = std::fs::read_to_string(&args.gold)
@@ -231,9 +240,13 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         let mut sinks: Vec<&mut dyn Sink> = runs.iter_mut().map(|r| r as &mut dyn Sink).collect();
         super::pipeline::run(&pipeline, &args.inputs, &mut sinks, shown)?;
     }
+    let base_name = rules_name(&args.rules.rules);
     let names = [
-        rules_name(&args.rules.rules),
-        rules_name(args.compare.as_slice()),
+        base_name.clone(),
+        match &args.compare_add {
+            Some(path) => format!("{base_name} + {}", path.display()),
+            None => rules_name(args.compare.as_slice()),
+        },
     ];
     let scored: Vec<Scored> = runs
         .into_iter()

@@ -17,6 +17,7 @@ mod review;
 mod rules;
 mod rules_args;
 mod rules_check;
+mod rules_suggest;
 mod rules_test;
 mod services;
 mod shell;

@@ -42,6 +42,12 @@ pub enum RulesAction {
     ///
     /// Example: csirt-tagger rules check team-rules/
     Check(super::rules_check::CheckArgs),
+    /// Suggest rules from labelled tickets: per service, the words and phrases that separate
+    /// its tickets from the others where the current rules miss them, as a rules file to read
+    /// before use (support, precision and an example in each rule).
+    ///
+    /// Example: csirt-tagger rules suggest export.csv --gold sample.csv -o suggested.toml
+    Suggest(Box<super::rules_suggest::SuggestArgs>),
 }
 
 /// `rules init`.
@@ -74,6 +80,7 @@ pub fn run(global: &GlobalArgs, args: RulesCommandArgs) -> anyhow::Result<ExitCo
         }
         RulesAction::Test(test) => super::rules_test::run(global, test),
         RulesAction::Check(check) => super::rules_check::run(global, check),
+        RulesAction::Suggest(suggest) => super::rules_suggest::run(global, *suggest),
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod coverage;
 pub mod metrics;
 pub mod review;
+pub mod suggest;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;

@@ -782,3 +782,59 @@ fn report_calibrate_gives_each_service_an_estimate_with_its_interval_merged_or_n
         "{table}"
     );
 }
+
+/// `rules suggest` writes rules that load and pass their own examples, never over a file;
+/// `evaluate --compare-add` scores the rules with them added, beside the rules alone.
+#[test]
+fn rules_suggest_writes_loadable_rules_and_evaluate_compares_them_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("suggested.toml");
+    let out = out.to_str().unwrap();
+    let mut args = vec![
+        "rules",
+        "suggest",
+        "--gold",
+        "fixtures/labelled/gold.csv",
+        "-o",
+        out,
+        "--min-support",
+        "2",
+    ];
+    args.extend(LABELLED);
+    let run = tagger(&args);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(
+        text.contains("[[rule]]") && text.contains("support "),
+        "{text}"
+    );
+    // Never over an existing file.
+    let again = tagger(&args);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrite"));
+    // The rules load, and each matches its example.
+    let test = tagger(&["rules", "test", out]);
+    assert!(
+        test.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&test.stdout),
+        String::from_utf8_lossy(&test.stderr)
+    );
+    let mut args = vec![
+        "evaluate",
+        "--gold",
+        "fixtures/labelled/gold.csv",
+        "--compare-add",
+        out,
+        "--format",
+        "json",
+    ];
+    args.extend(LABELLED);
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&args)).unwrap();
+    assert_eq!(report["compare"]["rules"], format!("embedded + {out}"));
+    in_unit(
+        &report["compare"]["report"]["micro"]["f1"],
+        "micro F1 with the suggestions",
+    );
+}
