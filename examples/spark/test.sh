@@ -124,10 +124,10 @@ if ! $small; then
   cp "$big" "$one/"
   start=$(date +%s.%N)
   "$bin" -q tag -j 1 "$big" -o "$work/alone.jsonl" --format jsonl
-  alone1=$(echo "$(date +%s.%N) - $start" | bc)
+  alone1=$("$venv/bin/python" -c "print($(date +%s.%N) - $start)")
   start=$(date +%s.%N)
   "$bin" -q tag -j 2 "$big" -o "$work/alone.jsonl" --format jsonl
-  alone2=$(echo "$(date +%s.%N) - $start" | bc)
+  alone2=$("$venv/bin/python" -c "print($(date +%s.%N) - $start)")
   rm -f "$work/alone.jsonl"
   for c in 1 2; do
     rm -rf "$work/fig$c"
