@@ -82,6 +82,32 @@ fn gold_labels_fold_functions_and_report_bad_rows() {
 }
 
 #[test]
+fn a_review_file_skips_rows_not_labelled_and_reads_guarded_ids_and_none() {
+    let catalog = Catalog::default_embedded();
+    let mut diags = Diagnostics::default();
+    let text = "id,part,predicted_services,services,primary\n\
+                '-17,random,6.2,6.4,6.4\n\
+                A,random,6.2,,\n\
+                B,targeted,,none,\n";
+    let gold = Gold::from_csv(text, Path::new("r.csv"), &catalog, &mut diags).unwrap();
+    assert!(diags.is_empty(), "{:?}", diags.items());
+    assert_eq!(gold.ids().collect::<Vec<_>>(), ["-17", "B"]);
+    assert_eq!(gold.unreviewed, 1, "A is not labelled yet");
+    assert!(
+        gold.get("B").unwrap().services.is_empty(),
+        "`none`: no service"
+    );
+    // In a gold file that is not a review file, an empty row is a label: no service.
+    let gold = Gold::from_csv(
+        "id,services\nA,\n",
+        Path::new("g.csv"),
+        &catalog,
+        &mut diags,
+    );
+    assert_eq!(gold.unwrap().ids().collect::<Vec<_>>(), ["A"]);
+}
+
+#[test]
 fn a_gold_file_without_the_services_column_fails() {
     let catalog = Catalog::default_embedded();
     let mut diags = Diagnostics::default();
