@@ -82,11 +82,7 @@ pub fn run(global: &GlobalArgs, args: CoverageArgs) -> anyhow::Result<ExitCode> 
         .import(options)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let mut sink = CoverageSink {
         coverage: &mut coverage,
         matcher,

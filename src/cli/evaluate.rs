@@ -231,11 +231,7 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
         .import(options)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     {
         let mut sinks: Vec<&mut dyn Sink> = runs.iter_mut().map(|r| r as &mut dyn Sink).collect();
         super::pipeline::run(&pipeline, &args.inputs, &mut sinks, shown)?;

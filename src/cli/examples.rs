@@ -73,11 +73,7 @@ pub fn run(global: &GlobalArgs, args: ExamplesArgs) -> anyhow::Result<ExitCode> 
     let mut out = csv::Writer::from_writer(&mut file);
     out.write_record(["id", "services", "title", "text"])?;
     let (mut written, mut unlabelled) = (0u64, 0u64);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let pipeline = Pipeline::reader()
         .import(options)
         .strict(args.import.strict);

@@ -26,6 +26,17 @@ pub struct Shown {
     pub rejects: Option<RejectWriter>,
 }
 
+impl Shown {
+    /// What the command line asks for: `-q`, `-v`, and the `--rejects` file opened.
+    pub fn new(global: &super::GlobalArgs, rejects: Option<RejectWriter>) -> Shown {
+        Shown {
+            quiet: global.quiet,
+            verbose: global.verbose,
+            rejects,
+        }
+    }
+}
+
 /// Runs `pipeline` over `paths` into `sinks`, showing its reading as `shown` says; the
 /// rejects file is finished (committed) when the whole run succeeded.
 pub fn run(

@@ -178,11 +178,7 @@ fn report_exports(
         .import(import)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let summary = {
         let mut said = Pretagged {
             recorder: &mut recorder,

@@ -106,11 +106,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
         .import(options)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sampler], shown)?;
     let sample = sampler.finish(args.precision);

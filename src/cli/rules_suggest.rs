@@ -83,11 +83,7 @@ pub fn run(global: &GlobalArgs, args: SuggestArgs) -> anyhow::Result<ExitCode> {
         .import(options)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let mut sink = ForEach(Needs::Tags, |batch: &csirt_tagger::pipeline::Batch<'_>| {
         for (ticket, tagged) in batch.tickets.iter().zip(batch.tagged) {
             if let Some(label) = gold.get(&ticket.id) {

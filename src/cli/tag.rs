@@ -162,11 +162,7 @@ pub fn run(global: &GlobalArgs, args: TagArgs) -> anyhow::Result<ExitCode> {
         .import(options)
         .strict(args.import.strict)
         .pool(&pool);
-    let shown = Shown {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        rejects,
-    };
+    let shown = Shown::new(global, rejects);
     let summary = {
         let mut sinks: Vec<&mut dyn Sink> = vec![&mut writer, &mut tally];
         if let Some(r) = recorder.as_mut() {
