@@ -15,7 +15,10 @@
 //! examples, the best [`NEIGHBOURS`] vote.
 //!
 //! Examples file (CSV, UTF-8, written by `csirt-tagger examples`): `id,services,title,text`;
-//! `services` is `;`-separated official ids or slugs of the catalog, most important first.
+//! `services` is `;`-separated official ids or slugs of the catalog, most important first (a
+//! `primary` column, when there is one, comes first). A labels file of `review`, or what its
+//! page saved, is an examples file as it is: its rows not labelled yet and its `none` rows are
+//! left out, so a team's reviewed tickets teach the fallback its words.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -250,6 +253,10 @@ pub fn read_examples(
         return Vec::new();
     };
     let (title_col, text_col) = (column("title"), column("text"));
+    let primary_col = column("primary");
+    // A labels file of `review` (or its page): rows not labelled yet, and rows labelled
+    // `none`, are no examples; ids may carry the formula guard.
+    let review = column("predicted_services").is_some();
     let mut out = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -264,14 +271,29 @@ pub fn read_examples(
         }
         let line = record.position().map_or(line, |p| p.line());
         let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").trim();
-        let id = cell(Some(id_col));
+        let mut id = cell(Some(id_col));
+        if review {
+            if let Some(rest) = id.strip_prefix('\'') {
+                id = rest;
+            }
+            let labels = cell(Some(services_col));
+            if labels.is_empty() && cell(primary_col).is_empty()
+                || labels.eq_ignore_ascii_case("none")
+            {
+                continue;
+            }
+        }
         if id.is_empty() {
             error(line, "an example needs an id".into());
             continue;
         }
         let mut services: Vec<EntryId> = Vec::new();
         let mut bad = None;
-        for key in cell(Some(services_col)).split(';').map(str::trim) {
+        let primary = cell(primary_col);
+        for key in std::iter::once(primary)
+            .chain(cell(Some(services_col)).split(';'))
+            .map(str::trim)
+        {
             if key.is_empty() {
                 continue;
             }
@@ -530,6 +552,28 @@ mod tests {
         let hits = index.neighbours("Die Webseite der Gemeinde wurde verunstaltet", "A", 5);
         assert!(hits.iter().all(|&(n, _)| index.examples()[n].id != "A"));
         assert!(index.neighbours("nothing alike", "X", 5).is_empty());
+    }
+
+    #[test]
+    fn a_review_file_is_an_examples_file_of_its_labelled_rows() {
+        let catalog = Catalog::default_embedded();
+        let csv = "id,part,reason,input,line,time_spent_s,title,text,predicted_services,predicted_primary,services,primary,note\n\
+                   '-17,random,random,x.csv,2,,Phishing-Welle,Mails an die Buchhaltung gemeldet,6.1,6.1,6.2;6.1,6.1,\n\
+                   18,random,random,x.csv,3,,Not labelled yet,some words,6.4,6.4,,,\n\
+                   19,random,random,x.csv,4,,Kantine,Speiseplan der Woche,,,none,,\n\
+                   20,targeted,untagged,x.csv,5,,Only a primary,tabletop scenario,,,,9.3,\n";
+        let mut diags = Diagnostics::default();
+        let examples = read_examples(csv, Path::new("sample.csv"), &catalog, &mut diags);
+        assert!(diags.is_empty(), "{:?}", diags.items());
+        let got: Vec<(&str, Vec<&str>)> = examples
+            .iter()
+            .map(|e| {
+                let ids = e.services.iter().map(|s| catalog.entry(*s).id.as_str());
+                (e.id.as_str(), ids.collect())
+            })
+            .collect();
+        // The guard is off the id, the primary column first; unlabelled and `none` rows left out.
+        assert_eq!(got, [("-17", vec!["6.1", "6.2"]), ("20", vec!["9.3"])]);
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use csirt_tagger::evaluate::review::{sample_size, Drawn, Sampler};
-use csirt_tagger::output::neutralize_formula;
+use csirt_tagger::evaluate::review::{sample_size, Sampler};
+use csirt_tagger::evaluate::review_page;
 use csirt_tagger::pipeline::Pipeline;
 
 use super::import_args::ImportArgs;
@@ -24,8 +24,14 @@ use super::GlobalArgs;
 /// `none` when no service applies). `evaluate --gold` reads it as it is, leaving out the rows
 /// not labelled yet. The draw is the same on every run with the same --seed.
 ///
+/// With `-o FILE.html` (or --format html), one self-contained page instead: each ticket with
+/// the words that fired highlighted by service, the services to tick, driven by the keyboard
+/// (press ? on the page), progress kept in the browser, and a button that saves the same
+/// labels CSV.
+///
 /// Examples:
 ///   csirt-tagger review fixtures/exports/jira/all-fields.csv -o sample.csv --size 5
+///   csirt-tagger review fixtures/exports/jira/all-fields.csv -o sample.html --size 5
 ///   csirt-tagger review export.csv -o sample.csv --precision 0.05 --targeted 40
 ///   csirt-tagger evaluate export.csv --gold sample.csv
 #[derive(Debug, clap::Args)]
@@ -34,9 +40,12 @@ pub struct ReviewArgs {
     /// Ticket exports (tagged on the fly); `-` reads stdin.
     #[arg(required = true, value_name = "EXPORT")]
     pub inputs: Vec<PathBuf>,
-    /// Where to write the sample (CSV) [default: stdout].
+    /// Where to write the sample (CSV, or a review page for `.html`) [default: stdout].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write this form whatever the extension [default: from -o's extension, else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Tickets drawn at random [default: what --precision needs, else 100].
     #[arg(long, value_name = "N", conflicts_with = "precision")]
     pub size: Option<usize>,
@@ -67,22 +76,32 @@ pub struct ReviewArgs {
     pub rules: RulesArgs,
 }
 
-/// The columns of the labels CSV.
-const COLUMNS: [&str; 13] = [
-    "id",
-    "part",
-    "reason",
-    "input",
-    "line",
-    "time_spent_s",
-    "title",
-    "text",
-    "predicted_services",
-    "predicted_primary",
-    "services",
-    "primary",
-    "note",
-];
+/// The two forms of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A labels CSV for a spreadsheet.
+    Csv,
+    /// A self-contained review page that saves the labels CSV.
+    Html,
+}
+
+impl Format {
+    /// `--format`, else the output's extension, else CSV.
+    fn of(args: &ReviewArgs) -> Format {
+        args.format.unwrap_or_else(|| {
+            match args
+                .output
+                .as_deref()
+                .and_then(|p| p.extension())
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .as_deref()
+            {
+                Some("html" | "htm") => Format::Html,
+                _ => Format::Csv,
+            }
+        })
+    }
+}
 
 /// Runs `review`.
 pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
@@ -100,7 +119,11 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
         (None, None) => 100,
     };
     let targeted = args.targeted.unwrap_or(random / 4);
+    let format = Format::of(&args);
     let mut sampler = Sampler::new(tagger.catalog(), args.seed, random, targeted);
+    if format == Format::Html {
+        sampler = sampler.with_words(tagger.matcher());
+    }
     let pool = thread_pool(args.threads)?;
     let pipeline = Pipeline::new(tagger)
         .import(options)
@@ -110,55 +133,62 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
     let mut out = Output::open(args.output.as_deref(), &args.inputs)?;
     super::pipeline::run(&pipeline, &args.inputs, &mut [&mut sampler], shown)?;
     let sample = sampler.finish(args.precision);
-    let cell = |s: &str| -> String {
-        if args.raw {
-            s.to_string()
-        } else {
-            neutralize_formula(s).into_owned()
-        }
-    };
-    let input = |d: &Drawn| {
-        args.inputs
-            .get(d.source)
-            .map_or_else(String::new, |p| p.display().to_string())
-    };
-    let mut w = csv::Writer::from_writer(&mut out);
-    w.write_record(COLUMNS)?;
-    let parts = [("random", &sample.random), ("targeted", &sample.targeted)];
-    for (part, drawn) in parts {
-        for d in drawn.iter() {
-            w.write_record([
-                cell(&d.id),
-                part.to_string(),
-                d.reason.as_str().to_string(),
-                cell(&input(d)),
-                d.line.to_string(),
-                d.time_s.map_or_else(String::new, |t| t.to_string()),
-                cell(&d.title),
-                cell(&d.text),
-                d.services.join(";"),
-                d.primary.clone().unwrap_or_default(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ])?;
+    let inputs: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    match format {
+        Format::Csv => sample.write_csv(&mut out, &inputs, args.raw),
+        Format::Html => {
+            let save_as = args.output.as_deref().map_or_else(
+                || "labels.csv".to_string(),
+                |p| {
+                    p.with_extension("csv").file_name().map_or_else(
+                        || "labels.csv".to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                },
+            );
+            review_page::write(
+                &mut out,
+                &sample,
+                tagger.catalog(),
+                &review_page::PageOptions {
+                    inputs: &inputs,
+                    save_as: &save_as,
+                    seed: args.seed,
+                    raw: args.raw,
+                    tool: &format!("csirt-tagger {}", env!("CARGO_PKG_VERSION")),
+                },
+            )
         }
     }
-    w.flush().context("writing the sample")?;
-    drop(w);
+    .context("writing the sample")?;
     out.finish(global.quiet)?;
     if !global.quiet {
-        eprintln!(
-            "drew {} of {} tickets at random (seed {}) and {} targeted: label `services` and \
-             `primary`, then `csirt-tagger evaluate EXPORT --gold {}`",
+        let drawn = format!(
+            "drew {} of {} tickets at random (seed {}) and {} targeted",
             sample.random.len(),
             sample.population,
             args.seed,
-            sample.targeted.len(),
-            args.output
-                .as_deref()
-                .map_or_else(|| "SAMPLE.csv".into(), |p| p.display().to_string())
+            sample.targeted.len()
         );
+        match (format, args.output.as_deref()) {
+            (Format::Html, Some(page)) => eprintln!(
+                "{drawn}: open {} in a browser, label, press Save (it saves {}), then \
+                 `csirt-tagger evaluate EXPORT --gold {}`",
+                page.display(),
+                page.with_extension("csv").file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                page.with_extension("csv").display()
+            ),
+            _ => eprintln!(
+                "{drawn}: label `services` and `primary`, then `csirt-tagger evaluate EXPORT --gold {}`",
+                args.output
+                    .as_deref()
+                    .map_or_else(|| "SAMPLE.csv".into(), |p| p.display().to_string())
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

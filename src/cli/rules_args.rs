@@ -40,8 +40,8 @@ pub struct RulesArgs {
     #[arg(long, value_name = "SCORE", default_value_t = Fallback::DEFAULT_THRESHOLD)]
     pub fallback_threshold: f64,
     /// Labelled example tickets the index fallback may take services from (repeatable; a CSV
-    /// `id,services,title,text` as `csirt-tagger examples` writes it), besides the embedded
-    /// ones of the default catalog.
+    /// `id,services,title,text` as `csirt-tagger examples` writes it, or a labels file of
+    /// `review` as it is), besides the embedded ones of the default catalog.
     #[arg(long = "examples", value_name = "FILE")]
     pub examples: Vec<PathBuf>,
     /// Leave out the embedded example tickets (those of --examples are still used).

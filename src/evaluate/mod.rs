@@ -11,6 +11,7 @@
 pub mod coverage;
 pub mod metrics;
 pub mod review;
+pub mod review_page;
 pub mod suggest;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

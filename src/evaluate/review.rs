@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use crate::catalog::{Catalog, EntryId};
 use crate::import::Ticket;
-use crate::tag::{TagSource, Tagging};
+use crate::rules::Matcher;
+use crate::tag::{TagSource, Tagging, WordMatch};
 
 /// Characters of a ticket's text kept in the sample (its title is kept whole).
 pub const TEXT_CHARS: usize = 600;
@@ -80,6 +81,19 @@ pub struct Drawn {
     pub closeness: f64,
     /// Time spent on it, in seconds, when the export says.
     pub time_s: Option<f64>,
+    /// The words of the fired rules as the ticket wrote them, by service (tagged services
+    /// first, in rank order), for a review page to highlight. Empty unless the sampler was
+    /// made [`Sampler::with_words`].
+    pub words: Vec<ServiceWords>,
+}
+
+/// The words found in a ticket by the fired rules of one service.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceWords {
+    /// The service's id.
+    pub service: String,
+    /// The words as the ticket wrote them, each once (compared without case), in order found.
+    pub words: Vec<String>,
 }
 
 impl PartialOrd for Drawn {
@@ -144,6 +158,8 @@ pub struct Sampler<'c> {
     /// Per primary service: its tickets of smallest rank, and how many it has.
     by_primary: BTreeMap<EntryId, (BottomK, u64)>,
     seen: u64,
+    /// The rules, when the drawn tickets keep the words that fired ([`Sampler::with_words`]).
+    matcher: Option<&'c Matcher>,
 }
 
 /// The sample: its random part, then its targeted part, and how many tickets it was drawn from.
@@ -173,7 +189,20 @@ impl<'c> Sampler<'c> {
             low_margin: BottomK::new(per_reason + random),
             by_primary: BTreeMap::new(),
             seen: 0,
+            matcher: None,
         }
+    }
+
+    /// Keeps, for every drawn ticket, the words of the fired rules by service (what a review
+    /// page highlights). The pipeline then finds where each word is ([`Self::wants_words`]).
+    pub fn with_words(mut self, matcher: &'c Matcher) -> Sampler<'c> {
+        self.matcher = Some(matcher);
+        self
+    }
+
+    /// Whether [`Self::add_with_words`] should be given the word hits.
+    pub fn wants_words(&self) -> bool {
+        self.matcher.is_some()
     }
 
     /// The rank of a ticket: a hash of the seed and the ticket's identity.
@@ -192,6 +221,12 @@ impl<'c> Sampler<'c> {
 
     /// Takes one tagged ticket into account.
     pub fn add(&mut self, ticket: &Ticket, tagging: &Tagging) {
+        self.add_with_words(ticket, tagging, &[]);
+    }
+
+    /// Takes one tagged ticket into account, with where the words of its fired rules were
+    /// found (kept for a drawn ticket when the sampler was made [`Self::with_words`]).
+    pub fn add_with_words(&mut self, ticket: &Ticket, tagging: &Tagging, matches: &[WordMatch]) {
         self.seen += 1;
         let rank = self.rank(ticket);
         let untagged = tagging.source == TagSource::None || tagging.services.is_empty();
@@ -216,7 +251,7 @@ impl<'c> Sampler<'c> {
         if !wanted {
             return;
         }
-        let drawn = self.drawn(rank, ticket, tagging, closeness);
+        let drawn = self.drawn(rank, ticket, tagging, closeness, matches);
         if untagged {
             self.untagged.offer(drawn.clone());
         }
@@ -231,7 +266,14 @@ impl<'c> Sampler<'c> {
         self.random.offer(drawn);
     }
 
-    fn drawn(&self, rank: u64, ticket: &Ticket, tagging: &Tagging, closeness: f64) -> Drawn {
+    fn drawn(
+        &self,
+        rank: u64,
+        ticket: &Ticket,
+        tagging: &Tagging,
+        closeness: f64,
+        matches: &[WordMatch],
+    ) -> Drawn {
         let mut text = String::new();
         for field in ticket.texts.iter().filter(|f| !f.is_title) {
             for word in field.text.split_whitespace() {
@@ -269,7 +311,60 @@ impl<'c> Sampler<'c> {
                 .map(|s| self.catalog.entry(s.service).id.clone()),
             closeness,
             time_s: ticket.time_spent,
+            words: self.words(ticket, tagging, matches),
         }
+    }
+
+    /// The words of `matches` by service: the tagged services in rank order, then services
+    /// whose rules fired without reaching a tag.
+    fn words(
+        &self,
+        ticket: &Ticket,
+        tagging: &Tagging,
+        matches: &[WordMatch],
+    ) -> Vec<ServiceWords> {
+        let Some(matcher) = self.matcher else {
+            return Vec::new();
+        };
+        let mut by_service: Vec<(EntryId, Vec<String>)> = tagging
+            .services
+            .iter()
+            .map(|s| (s.service, Vec::new()))
+            .collect();
+        for m in matches {
+            let service = matcher.rule(m.rule).service;
+            let Some(word) = ticket
+                .texts
+                .get(m.field)
+                .and_then(|f| f.text.get(m.start..m.end))
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+            else {
+                continue;
+            };
+            let slot = match by_service.iter().position(|(s, _)| *s == service) {
+                Some(i) => i,
+                None => {
+                    by_service.push((service, Vec::new()));
+                    by_service.len() - 1
+                }
+            };
+            let words = &mut by_service[slot].1;
+            if !words
+                .iter()
+                .any(|w| w.to_lowercase() == word.to_lowercase())
+            {
+                words.push(word.to_string());
+            }
+        }
+        by_service
+            .into_iter()
+            .filter(|(_, words)| !words.is_empty())
+            .map(|(s, words)| ServiceWords {
+                service: self.catalog.entry(s).id.clone(),
+                words,
+            })
+            .collect()
     }
 
     /// The sample. With `finite`, the random part is cut to the size that the same precision
@@ -343,6 +438,68 @@ impl<'c> Sampler<'c> {
             targeted,
             population: self.seen,
         }
+    }
+}
+
+/// The columns of a labels file, as `review` writes it and its HTML page saves it.
+pub const COLUMNS: [&str; 13] = [
+    "id",
+    "part",
+    "reason",
+    "input",
+    "line",
+    "time_spent_s",
+    "title",
+    "text",
+    "predicted_services",
+    "predicted_primary",
+    "services",
+    "primary",
+    "note",
+];
+
+impl Sample {
+    /// The drawn tickets in file order: the random part, then the targeted part.
+    pub fn rows(&self) -> impl Iterator<Item = (&'static str, &Drawn)> {
+        (self.random.iter().map(|d| ("random", d)))
+            .chain(self.targeted.iter().map(|d| ("targeted", d)))
+    }
+
+    /// Writes the sample as a labels CSV ([`COLUMNS`]), with empty `services`, `primary` and
+    /// `note` for the reviewer. `inputs` names the inputs by index; unless `raw`, a text cell
+    /// a spreadsheet would run as a formula gets a leading `'`.
+    pub fn write_csv(
+        &self,
+        out: &mut dyn std::io::Write,
+        inputs: &[String],
+        raw: bool,
+    ) -> std::io::Result<()> {
+        let cell = |s: &str| -> String {
+            match raw {
+                true => s.to_string(),
+                false => crate::output::neutralize_formula(s).into_owned(),
+            }
+        };
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(COLUMNS)?;
+        for (part, d) in self.rows() {
+            w.write_record([
+                cell(&d.id),
+                part.to_string(),
+                d.reason.as_str().to_string(),
+                cell(inputs.get(d.source).map_or("", String::as_str)),
+                d.line.to_string(),
+                d.time_s.map_or_else(String::new, |t| t.to_string()),
+                cell(&d.title),
+                cell(&d.text),
+                d.services.join(";"),
+                d.primary.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ])?;
+        }
+        w.flush()
     }
 }
 

@@ -46,12 +46,15 @@ impl Sink for CoverageSink<'_> {
 
 impl Sink for crate::evaluate::review::Sampler<'_> {
     fn start(&mut self, _source: &SourceInfo) -> Result<Needs> {
-        Ok(Needs::Tags)
+        Ok(match self.wants_words() {
+            true => Needs::Words,
+            false => Needs::Tags,
+        })
     }
 
     fn batch(&mut self, batch: &Batch<'_>) -> Result<()> {
         for (ticket, tagged) in batch.tickets.iter().zip(batch.tagged) {
-            self.add(ticket, &tagged.tagging);
+            self.add_with_words(ticket, &tagged.tagging, &tagged.matches);
         }
         Ok(())
     }

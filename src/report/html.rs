@@ -11,6 +11,8 @@
 
 mod charts;
 
+pub(crate) use charts::PALETTE;
+
 use std::io::{self, Write};
 
 use sha2::{Digest, Sha256};
@@ -24,7 +26,7 @@ use crate::stats::Workload;
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/script.js");
 /// Runs first: records script errors where a test (or a reader with dev tools) can see them.
-const ON_ERROR: &str = "window.addEventListener(\"error\",function(e){var t=document.body||document.documentElement;t.setAttribute(\"data-errors\",(t.getAttribute(\"data-errors\")||\"\")+(e.message||\"error\")+\"; \");});";
+pub(crate) const ON_ERROR: &str = "window.addEventListener(\"error\",function(e){var t=document.body||document.documentElement;t.setAttribute(\"data-errors\",(t.getAttribute(\"data-errors\")||\"\")+(e.message||\"error\")+\"; \");});";
 
 /// Writes the HTML report under `options.title`.
 pub fn write(
@@ -53,7 +55,7 @@ pub fn write(
 }
 
 /// `'sha256-<base64>'` of a script, for the Content-Security-Policy.
-fn csp_hash(script: &str) -> String {
+pub(crate) fn csp_hash(script: &str) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let digest = Sha256::digest(script.as_bytes());
     let mut b64 = String::new();

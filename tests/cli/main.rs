@@ -10,6 +10,7 @@ mod hostile;
 mod inspect;
 mod interrupt;
 mod report;
+mod review_page;
 mod services;
 mod soak;
 mod split;
