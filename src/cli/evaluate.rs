@@ -222,6 +222,8 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
             evaluator: Evaluator::new(catalog, &gold),
             misses: Vec::new(),
             false_alarms: Vec::new(),
+            tickets: Vec::new(),
+            keep_tickets: other.is_some(),
         })
         .collect();
     // The base rules tag on the pipeline; the --compare rules tag each batch again, on the
@@ -244,6 +246,10 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
             None => rules_name(args.compare.as_slice()),
         },
     ];
+    let moved = match runs.as_slice() {
+        [a, b] => Some(Moved::between(&a.tickets, &b.tickets)),
+        _ => None,
+    };
     let scored: Vec<Scored> = runs
         .into_iter()
         .zip(names)
@@ -299,13 +305,14 @@ pub fn run(global: &GlobalArgs, args: EvaluateArgs) -> anyhow::Result<ExitCode> 
                 "gold": args.gold.display().to_string(),
                 "base": &scored[0],
                 "compare": scored.get(1),
+                "moved": moved,
             });
             // Through a string: a closed pipe then shows as an io::Error, which `main` ignores.
             std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&doc)?.as_bytes())?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
         EvaluateFormat::Csv => write_csv(&mut out, &scored, args.raw)?,
-        EvaluateFormat::Text => write_text(&mut out, &scored, &args.gold)?,
+        EvaluateFormat::Text => write_text(&mut out, &scored, moved.as_ref(), &args.gold)?,
     }
     out.finish(global.quiet)?;
     let below: Vec<String> = args
@@ -339,6 +346,39 @@ struct Run<'a, 'g> {
     evaluator: Evaluator<'g>,
     misses: Vec<Mistake>,
     false_alarms: Vec<Mistake>,
+    /// Per ticket read, in input order: a hash of its tagged services and its time spent
+    /// (kept when two rule sets are compared, to say how much workload changes service).
+    tickets: Vec<(u64, f64)>,
+    keep_tickets: bool,
+}
+
+/// What a second rule set changes in the workload report, over every ticket read (labelled
+/// or not): the tickets whose set of services changes, and their time.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Moved {
+    /// Tickets read.
+    pub tickets: u64,
+    /// Tickets whose tagged services differ between A and B.
+    pub tickets_changed: u64,
+    /// The time spent on those tickets, in hours: the workload that moves between services.
+    pub hours_changed: f64,
+    /// The time spent on every ticket read, in hours.
+    pub hours: f64,
+}
+
+impl Moved {
+    fn between(a: &[(u64, f64)], b: &[(u64, f64)]) -> Moved {
+        let mut m = Moved::default();
+        for (x, y) in a.iter().zip(b) {
+            m.tickets += 1;
+            m.hours += x.1 / 3600.0;
+            if x.0 != y.0 {
+                m.tickets_changed += 1;
+                m.hours_changed += x.1 / 3600.0;
+            }
+        }
+        m
+    }
 }
 
 impl Sink for Run<'_, '_> {
@@ -356,6 +396,15 @@ impl Sink for Run<'_, '_> {
             own.iter().collect()
         };
         for (ticket, tagging) in batch.tickets.iter().zip(tagged) {
+            if self.keep_tickets {
+                use std::hash::{Hash, Hasher};
+                let mut ids: Vec<u32> = tagging.services.iter().map(|s| s.service.0).collect();
+                ids.sort_unstable();
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                ids.hash(&mut h);
+                self.tickets
+                    .push((h.finish(), ticket.time_spent.unwrap_or(0.0)));
+            }
             if let Some(errors) = self.evaluator.record(ticket, tagging) {
                 if !errors.is_empty() {
                     // Explained only when wrong: `explain` costs a second, detailed match.

@@ -8,7 +8,7 @@ use std::path::Path;
 use csirt_tagger::evaluate::Report;
 use csirt_tagger::output::neutralize_formula;
 
-use super::evaluate::{Mistake, Scored};
+use super::evaluate::{Mistake, Moved, Scored};
 use super::term::sanitize;
 
 /// Output formats of `evaluate`.
@@ -77,7 +77,12 @@ pub fn write_csv(out: &mut impl Write, scored: &[Scored], raw: bool) -> anyhow::
 }
 
 /// Writes the text report: one rule set, or two side by side.
-pub fn write_text(out: &mut impl Write, scored: &[Scored], gold: &Path) -> anyhow::Result<()> {
+pub fn write_text(
+    out: &mut impl Write,
+    scored: &[Scored],
+    moved: Option<&Moved>,
+    gold: &Path,
+) -> anyhow::Result<()> {
     let r = &scored[0].report;
     writeln!(
         out,
@@ -87,7 +92,7 @@ pub fn write_text(out: &mut impl Write, scored: &[Scored], gold: &Path) -> anyho
         r.without_gold
     )?;
     if let [base, other] = scored {
-        return write_comparison(out, base, other);
+        return write_comparison(out, base, other, moved);
     }
     writeln!(out)?;
     writeln!(
@@ -227,7 +232,12 @@ fn write_mistakes(out: &mut impl Write, title: &str, list: &[Mistake]) -> std::i
 }
 
 /// Two rule sets side by side: per service F1, tickets and hours, then the averages.
-fn write_comparison(out: &mut impl Write, base: &Scored, other: &Scored) -> anyhow::Result<()> {
+fn write_comparison(
+    out: &mut impl Write,
+    base: &Scored,
+    other: &Scored,
+    moved: Option<&Moved>,
+) -> anyhow::Result<()> {
     writeln!(out, "A = {}\nB = {}\n", base.rules, other.rules)?;
     let (a, b) = (&base.report, &other.report);
     let mut ids: Vec<String> = a
@@ -243,8 +253,16 @@ fn write_comparison(out: &mut impl Write, base: &Scored, other: &Scored) -> anyh
     ids.sort_by_key(|id| version_key(id));
     writeln!(
         out,
-        "{:<8} {:>6} {:>6} {:>7}   {:>9} {:>9}   {:>8} {:>8}",
-        "service", "F1 A", "F1 B", "change", "tickets A", "tickets B", "hours A", "hours B"
+        "{:<8} {:>6} {:>6} {:>7}   {:>9} {:>9}   {:>8} {:>8} {:>8}",
+        "service",
+        "F1 A",
+        "F1 B",
+        "change",
+        "tickets A",
+        "tickets B",
+        "hours A",
+        "hours B",
+        "moved"
     )?;
     let f1 = |r: &Report, id: &str| {
         r.services
@@ -263,8 +281,23 @@ fn write_comparison(out: &mut impl Write, base: &Scored, other: &Scored) -> anyh
         let ((ta, ha), (tb, hb)) = (work(a, id), work(b, id));
         writeln!(
             out,
-            "{id:<8} {fa:>6.3} {fb:>6.3} {:>+7.3}   {ta:>9} {tb:>9}   {ha:>8.1} {hb:>8.1}",
-            fb - fa
+            "{id:<8} {fa:>6.3} {fb:>6.3} {:>+7.3}   {ta:>9} {tb:>9}   {ha:>8.1} {hb:>8.1} {:>+8.1}",
+            fb - fa,
+            hb - ha
+        )?;
+    }
+    if let Some(m) = moved {
+        writeln!(
+            out,
+            "\nB changes the services of {} of {} tickets read ({:.1} %): the {:.1} of {:.1} hours \
+             spent on them ({:.1} %) count toward other services than under A (a ticket's time \
+             counts toward each of its services, as in the report).",
+            m.tickets_changed,
+            m.tickets,
+            percent(m.tickets_changed as f64, m.tickets as f64),
+            m.hours_changed,
+            m.hours,
+            percent(m.hours_changed, m.hours)
         )?;
     }
     for (name, r) in [("A", a), ("B", b)] {
@@ -272,4 +305,12 @@ fn write_comparison(out: &mut impl Write, base: &Scored, other: &Scored) -> anyh
         write_averages(out, r)?;
     }
     Ok(())
+}
+
+fn percent(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        100.0 * part / whole
+    } else {
+        0.0
+    }
 }

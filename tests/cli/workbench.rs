@@ -837,4 +837,42 @@ fn rules_suggest_writes_loadable_rules_and_evaluate_compares_them_added() {
         &report["compare"]["report"]["micro"]["f1"],
         "micro F1 with the suggestions",
     );
+    // The workload moved: the tickets whose services differ when `tag` runs with and without
+    // the suggestions, and their time.
+    let services = |extra: &[&str]| -> Vec<(String, f64)> {
+        let mut rows = Vec::new();
+        for input in LABELLED {
+            let mut args = vec!["-q", "tag", input, "--format", "jsonl"];
+            args.extend(extra);
+            for line in stdout_of(&args).lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let mut ids: Vec<String> = v["services"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .filter(|s| s.matches('.').count() == 1)
+                    .collect();
+                ids.sort();
+                rows.push((ids.join(";"), v["time_spent_s"].as_f64().unwrap_or(0.0)));
+            }
+        }
+        rows
+    };
+    let (a, b) = (services(&[]), services(&["--add-rules", out]));
+    let changed: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x.0 != y.0)
+        .map(|(x, _)| x.1)
+        .collect();
+    let moved = &report["moved"];
+    assert_eq!(moved["tickets"], a.len(), "{moved}");
+    assert!(!changed.is_empty(), "the suggestions change some tags");
+    assert_eq!(moved["tickets_changed"], changed.len(), "{moved}");
+    let hours = changed.iter().sum::<f64>() / 3600.0;
+    assert!(
+        (moved["hours_changed"].as_f64().unwrap() - hours).abs() < 1e-6,
+        "{moved} vs {hours}"
+    );
 }
