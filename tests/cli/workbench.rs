@@ -129,19 +129,26 @@ fn evaluate_warns_about_gold_ids_missing_from_the_input_and_compares_rule_sets()
     assert!(err.contains("gold id(s) are in no input"), "{err}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("tickets A tickets B"), "{text}");
-    // The same rules on both sides: no F1 moves. Service rows: `6.2  f1A f1B change ...`.
+    // The same rules on both sides: no F1, ticket or hour moves. Service rows:
+    // `6.2  f1A f1B change  ticketsA ticketsB  hoursA hoursB moved`.
     let rows: Vec<Vec<&str>> = text
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
         .filter(|c| {
-            c.len() == 8 && c[0].contains('.') && c[0].starts_with(|d: char| d.is_ascii_digit())
+            c.len() == 9 && c[0].contains('.') && c[0].starts_with(|d: char| d.is_ascii_digit())
         })
         .collect();
     assert!(rows.len() >= 10, "{text}");
     for cells in rows {
         assert_eq!(cells[1], cells[2], "{cells:?}");
         assert_eq!(cells[4], cells[5], "{cells:?}");
+        assert_eq!(cells[6], cells[7], "{cells:?}");
+        assert_eq!(cells[8], "+0.0", "{cells:?}");
     }
+    assert!(
+        text.contains("B changes the services of 0 of 63 tickets read (0.0 %)"),
+        "{text}"
+    );
 }
 
 #[test]
