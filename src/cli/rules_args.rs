@@ -126,20 +126,38 @@ impl RulesArgs {
             anyhow::bail!("--example-share must be a number from 0 to 1");
         }
         let catalog = load_catalog(global)?;
-        let matcher = self.load_matcher(global, &catalog)?;
-        let fallback = if self.no_fallback {
-            if !self.examples.is_empty() {
-                anyhow::bail!("--examples needs the index fallback: drop --no-fallback");
-            }
-            None
-        } else {
-            let index = build_index(global, &catalog)?;
-            Some(
+        if self.no_fallback && !self.examples.is_empty() {
+            anyhow::bail!("--examples needs the index fallback: drop --no-fallback");
+        }
+        // The catalog index is built while the rules compile: neither needs the other, and
+        // each is a good part of start-up.
+        let (matcher, index) = std::thread::scope(|scope| {
+            let index = (!self.no_fallback).then(|| {
+                std::thread::Builder::new()
+                    .name("catalog-index".into())
+                    .spawn_scoped(scope, || build_index(global, &catalog))
+            });
+            let matcher = self.load_matcher(global, &catalog);
+            let index = match index {
+                None => Ok(None),
+                Some(Ok(handle)) => match handle.join() {
+                    Ok(built) => built.map(Some),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                // No thread to be had: build it here.
+                Some(Err(_)) => build_index(global, &catalog).map(Some),
+            };
+            (matcher, index)
+        });
+        let matcher = matcher?;
+        let fallback = match index? {
+            None => None,
+            Some(index) => Some(
                 Fallback::new(index)
                     .with_threshold(self.fallback_threshold)
                     .with_examples(self.load_examples(global, &catalog)?)
                     .with_example_share(self.example_share),
-            )
+            ),
         };
         let tagger = Tagger::new(catalog, matcher)?.with_fallback(fallback);
         Ok(Box::leak(Box::new(tagger)))

@@ -5,7 +5,7 @@
 //! are kept. `build` then deduplicates words across rules, so a word used by fifty rules is
 //! searched once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -212,6 +212,32 @@ impl<'c> RuleSetBuilder<'c> {
                     .collect()
             })
             .collect();
+        // Expanding words into automaton patterns (inflections, keys) is the other costly
+        // part: the file's new words on every core, so that `check` finds them expanded. A
+        // word over the limit is left for `check` to report.
+        let max = self.limits.max_patterns_per_word;
+        let fresh: HashSet<Pattern> = file
+            .rules
+            .iter()
+            .flat_map(|r| {
+                r.any
+                    .iter()
+                    .chain(&r.all)
+                    .chain(&r.none)
+                    .chain(r.near.iter().flatten())
+            })
+            .filter_map(|w| Pattern::parse(&w.value).ok())
+            .filter(|p| !self.expanded.contains_key(p))
+            .collect();
+        let fresh: Vec<Pattern> = fresh.into_iter().collect();
+        let expanded: Vec<(Pattern, Vec<Vec<u8>>)> = fresh
+            .into_par_iter()
+            .filter_map(|p| {
+                let keys = p.automaton_patterns(max).ok()?;
+                Some((p, keys))
+            })
+            .collect();
+        self.expanded.extend(expanded);
         for (rule, regexes) in file.rules.into_iter().zip(regexes) {
             let service = rule.service;
             if self.check(rule, regexes, &mut found) && !services.contains(&service) {
@@ -482,17 +508,6 @@ impl<'c> RuleSetBuilder<'c> {
             }
         }
         let key_filter = KeyFilter::from_patterns(&patterns);
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            Some(Automaton::build(&patterns, false).map_err(|e| {
-                Error::invalid(
-                    whole(),
-                    format!("the word automaton could not be built: {e}"),
-                    "use fewer or shorter words",
-                )
-            })?)
-        };
         // Compound words are found by their word among the regexes' literals.
         let mut needles: Vec<(String, u32)> = word_terms
             .iter()
@@ -500,7 +515,23 @@ impl<'c> RuleSetBuilder<'c> {
             .map(|(p, &t)| (p.words[0].clone(), t))
             .collect();
         needles.sort_by_key(|&(_, t)| t);
-        let regexes = compile_regexes(&regex_sources, regex_compiled, &needles, &self.limits)?;
+        // The word automaton and the regexes' literals and set do not depend on each other:
+        // built side by side.
+        let limits = &self.limits;
+        let (automaton, regexes) = rayon::join(
+            || match patterns.is_empty() {
+                true => Ok(None),
+                false => Automaton::build(&patterns, false).map(Some).map_err(|e| {
+                    Error::invalid(
+                        whole(),
+                        format!("the word automaton could not be built: {e}"),
+                        "use fewer or shorter words",
+                    )
+                }),
+            },
+            || compile_regexes(&regex_sources, regex_compiled, &needles, limits),
+        );
+        let (automaton, regexes) = (automaton?, regexes?);
         let terms_len = terms.len();
         let mut regex_term_ids = vec![0; regex_sources.len()];
         for (t, term) in terms.iter().enumerate() {
@@ -579,8 +610,11 @@ fn compile_regexes(
     }
     let mut gates: Vec<Vec<Box<[u32]>>> = Vec::with_capacity(sources.len());
     let mut unfiltered_regexes: Vec<u32> = Vec::new();
-    for (r, source) in sources.iter().enumerate() {
-        let Some(sets) = required_literals(source) else {
+    // Each regex parsed for its literals: on every core, then gathered in order.
+    let required: Vec<Option<Vec<Vec<String>>>> =
+        sources.par_iter().map(|s| required_literals(s)).collect();
+    for (r, required) in required.into_iter().enumerate() {
+        let Some(sets) = required else {
             unfiltered_regexes.push(r as u32);
             gates.push(Vec::new());
             continue;
