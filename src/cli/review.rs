@@ -175,13 +175,18 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
             sample.targeted.len()
         );
         match (format, args.output.as_deref()) {
-            (Format::Html, Some(page)) => eprintln!(
-                "{drawn}: open {} in a browser, label, press Save (it saves {}), then \
-                 `csirt-tagger evaluate EXPORT --gold {}`",
-                page.display(),
-                page.with_extension("csv").file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                page.with_extension("csv").display()
-            ),
+            (Format::Html, Some(page)) => {
+                let saved = page
+                    .with_extension("csv")
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                eprintln!(
+                    "{drawn}: open {} in a browser, label, press Save (the browser saves \
+                     {saved}, usually in its downloads folder), then `csirt-tagger evaluate \
+                     EXPORT --gold {saved}`",
+                    page.display(),
+                )
+            }
             _ => eprintln!(
                 "{drawn}: label `services` and `primary`, then `csirt-tagger evaluate EXPORT --gold {}`",
                 args.output
