@@ -232,7 +232,7 @@ fn the_review_page_labels_three_tickets_with_the_keyboard_and_evaluate_reads_wha
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("sample.html");
     let export = "fixtures/labelled/jira.csv";
-    stdout_of(&[
+    let draw = [
         "-q",
         "review",
         export,
@@ -242,21 +242,10 @@ fn the_review_page_labels_three_tickets_with_the_keyboard_and_evaluate_reads_wha
         "2",
         "--seed",
         "3",
-        "-o",
-        page.to_str().unwrap(),
-    ]);
+    ];
+    stdout_of(&[&draw[..], &["-o", page.to_str().unwrap()]].concat());
     // The same draw as CSV: the page must save the same rows, with the labels filled in.
-    let csv_form = stdout_of(&[
-        "-q",
-        "review",
-        export,
-        "--size",
-        "6",
-        "--targeted",
-        "2",
-        "--seed",
-        "3",
-    ]);
+    let csv_form = stdout_of(&draw);
 
     let downloads = tempfile::tempdir().unwrap();
     let mut b = Browser::start(&path);
