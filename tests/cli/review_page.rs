@@ -361,4 +361,18 @@ fn the_review_page_labels_three_tickets_with_the_keyboard_and_evaluate_reads_wha
     assert!(stderr.contains("5 row(s) not labelled yet"), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["base"]["report"]["scored"], 3, "{report:#}");
+
+    // And the workload report calibrates on it: the three are of the random part.
+    let out = super::tagger(&[
+        "report",
+        export,
+        "--calibrate",
+        saved.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["figures"]["calibration"]["reviewed"], 3, "{stderr}");
 }
