@@ -273,9 +273,7 @@ pub fn read_examples(
         let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").trim();
         let mut id = cell(Some(id_col));
         if review {
-            if let Some(rest) = id.strip_prefix('\'') {
-                id = rest;
-            }
+            id = crate::output::unguard_formula(id);
             let labels = cell(Some(services_col));
             if labels.is_empty() && cell(primary_col).is_empty()
                 || labels.eq_ignore_ascii_case("none")

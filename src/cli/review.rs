@@ -138,31 +138,30 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    // The file name the page saves its labels under: the page's own, as CSV.
+    let save_as = args
+        .output
+        .as_deref()
+        .and_then(|p| {
+            p.with_extension("csv")
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "labels.csv".to_string());
     match format {
         Format::Csv => sample.write_csv(&mut out, &inputs, args.raw),
-        Format::Html => {
-            let save_as = args.output.as_deref().map_or_else(
-                || "labels.csv".to_string(),
-                |p| {
-                    p.with_extension("csv").file_name().map_or_else(
-                        || "labels.csv".to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    )
-                },
-            );
-            review_page::write(
-                &mut out,
-                &sample,
-                tagger.catalog(),
-                &review_page::PageOptions {
-                    inputs: &inputs,
-                    save_as: &save_as,
-                    seed: args.seed,
-                    raw: args.raw,
-                    tool: &format!("csirt-tagger {}", env!("CARGO_PKG_VERSION")),
-                },
-            )
-        }
+        Format::Html => review_page::write(
+            &mut out,
+            &sample,
+            tagger.catalog(),
+            &review_page::PageOptions {
+                inputs: &inputs,
+                save_as: &save_as,
+                seed: args.seed,
+                raw: args.raw,
+                tool: &format!("csirt-tagger {}", env!("CARGO_PKG_VERSION")),
+            },
+        ),
     }
     .context("writing the sample")?;
     out.finish(global.quiet)?;
@@ -175,18 +174,12 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
             sample.targeted.len()
         );
         match (format, args.output.as_deref()) {
-            (Format::Html, Some(page)) => {
-                let saved = page
-                    .with_extension("csv")
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                eprintln!(
-                    "{drawn}: open {} in a browser, label, press Save (the browser saves \
-                     {saved}, usually in its downloads folder), then `csirt-tagger evaluate \
-                     EXPORT --gold {saved}`",
-                    page.display(),
-                )
-            }
+            (Format::Html, Some(page)) => eprintln!(
+                "{drawn}: open {} in a browser, label, press Save (the browser saves \
+                 {save_as}, usually in its downloads folder), then `csirt-tagger evaluate \
+                 EXPORT --gold {save_as}`",
+                page.display(),
+            ),
             _ => eprintln!(
                 "{drawn}: label `services` and `primary`, then `csirt-tagger evaluate EXPORT --gold {}`",
                 args.output

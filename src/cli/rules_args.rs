@@ -131,24 +131,14 @@ impl RulesArgs {
         }
         // The catalog index is built while the rules compile: neither needs the other, and
         // each is a good part of start-up.
-        let (matcher, index) = std::thread::scope(|scope| {
-            let index = (!self.no_fallback).then(|| {
-                std::thread::Builder::new()
-                    .name("catalog-index".into())
-                    .spawn_scoped(scope, || build_index(global, &catalog))
-            });
-            let matcher = self.load_matcher(global, &catalog);
-            let index = match index {
-                None => Ok(None),
-                Some(Ok(handle)) => match handle.join() {
-                    Ok(built) => built.map(Some),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // No thread to be had: build it here.
-                Some(Err(_)) => build_index(global, &catalog).map(Some),
-            };
-            (matcher, index)
-        });
+        let (matcher, index) = rayon::join(
+            || self.load_matcher(global, &catalog),
+            || {
+                (!self.no_fallback)
+                    .then(|| build_index(global, &catalog))
+                    .transpose()
+            },
+        );
         let matcher = matcher?;
         let fallback = match index? {
             None => None,

@@ -91,11 +91,7 @@ impl Gold {
             let id = record.get(id_col).unwrap_or("").trim();
             // A file csirt-tagger wrote (review) guards ids that look like formulas with a
             // leading `'`; the ticket's id is what follows it.
-            let id = match id.strip_prefix('\'') {
-                Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-                _ => id,
-            }
-            .to_string();
+            let id = crate::output::unguard_formula(id).to_string();
             if id.is_empty() {
                 error("a gold label without a ticket id".into());
                 continue;

@@ -13,9 +13,21 @@ use std::borrow::Cow;
 /// Apply it to text cells only: our own numbers (such as `-3` for a decrease) are not formulas
 /// and must stay numbers.
 pub fn neutralize_formula(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    match cell.starts_with(FORMULA_STARTS) {
+        true => Cow::Owned(format!("'{cell}")),
+        false => Cow::Borrowed(cell),
+    }
+}
+
+/// What makes a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The inverse of [`neutralize_formula`], for reading back a file the tool wrote (a review
+/// file's ids): the leading `'` is taken off only where `neutralize_formula` put it.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
     }
 }
 
@@ -58,6 +70,14 @@ pub fn html(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unguarding_takes_off_only_the_guard() {
+        for cell in ["-17", "=1+1", "@x", "\tx", "plain", "'quoted", ""] {
+            assert_eq!(unguard_formula(&neutralize_formula(cell)), cell);
+        }
+        assert_eq!(unguard_formula("'abc"), "'abc");
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_evaluate_get_a_quote_prefix() {

@@ -12,4 +12,4 @@ pub mod tagged;
 pub use atomic::{
     has_pending, interrupt, is_interrupted, remove_pending, write_atomically, AtomicFile,
 };
-pub use escape::{html, neutralize_formula, terminal};
+pub use escape::{html, neutralize_formula, terminal, unguard_formula};
