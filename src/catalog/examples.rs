@@ -11,8 +11,13 @@
 //! a text's *keys* are its words folded to lower case without accents and cut to their first
 //! [`KEY_CHARS`] characters (`Sicherheitslücken` and `sicherheitslucke` share `sicher`,
 //! `phishing` and `phishingmail` share `phishi`), words of one or two letters and numbers left
-//! out. The keys are indexed with tantivy and a ticket's keys are its query: BM25 ranks the
-//! examples, the best [`NEIGHBOURS`] vote.
+//! out. A ticket's distinct keys are its query and BM25 ranks the examples (the formula and
+//! constants of tantivy, which indexes the catalog; with exact lengths); the best
+//! [`NEIGHBOURS`] vote. The index is our own: a thousand examples' postings fit in a few
+//! hundred KB, and asking them costs a few microseconds where a tantivy query over the same
+//! examples cost about half a millisecond, which matters since every tagged ticket asks
+//! (`tag::vote`). How alike a ticket and an example are, beyond their rank, is the share of
+//! distinct keys they have in common (Jaccard): BM25 scores only compare within one query.
 //!
 //! Examples file (CSV, UTF-8, written by `csirt-tagger examples`): `id,services,title,text`;
 //! `services` is `;`-separated official ids or slugs of the catalog, most important first (a
@@ -20,18 +25,13 @@
 //! page saved, is an examples file as it is: its rows not labelled yet and its `none` rows are
 //! left out, so a team's reviewed tickets teach the fallback its words.
 
-use std::collections::{BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED,
-};
-use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{doc, Index, IndexReader, TantivyDocument, Term};
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use super::load::{Catalog, EntryId, Kind};
@@ -55,8 +55,11 @@ const EMBEDDED_CSIRT: &str = include_str!("../../index/examples-csirt-2.1.csv");
 /// How the embedded examples are named in reports and messages.
 pub const EMBEDDED_EXAMPLES: &str = "<embedded:index/examples-csirt-2.1.csv>";
 
-/// Name of the tokenizer of the keys field (keys are made by [`keys`], split on spaces).
-const TOKENIZER: &str = "keys";
+/// BM25's saturation of a key's frequency (tantivy's constant).
+const K1: f32 = 1.2;
+
+/// BM25's weight of an example's length against the average (tantivy's constant).
+const B: f32 = 0.75;
 
 /// One labelled example ticket.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,8 +84,8 @@ pub struct Neighbour {
 }
 
 /// Labelled examples indexed by their keys, in RAM. The index is built the first time a
-/// ticket asks for neighbours (about 50 ms for a thousand examples): a run whose tickets the
-/// rules all tag never pays for it. Then read-only, shared by every thread.
+/// ticket asks for neighbours (a few ms for a thousand examples): a run that never asks never
+/// pays for it. Then read-only, shared by every thread.
 pub struct ExampleIndex {
     examples: Vec<Example>,
     /// Where the examples came from (`<embedded:...>` or paths), for reports.
@@ -90,14 +93,113 @@ pub struct ExampleIndex {
     built: OnceLock<Built>,
 }
 
-/// The tantivy side of an [`ExampleIndex`].
+/// FNV-1a: keys are a few bytes long, where SipHash's setup costs more than the hashing; and
+/// fixed, so a key's hash for [`Scratch::unknown`] is the same on every run.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Builds [`Fnv`] hashers.
+type FixedState = BuildHasherDefault<Fnv>;
+
+/// The inverted index of an [`ExampleIndex`].
 struct Built {
-    reader: IndexReader,
-    keys_field: Field,
-    number_field: Field,
-    /// Every key an example holds: a ticket asks only for these.
-    vocabulary: HashSet<String>,
+    /// Every key an example holds, numbered in order of first appearance.
+    vocabulary: HashMap<Box<str>, u32, FixedState>,
+    /// Per key number, where its postings start in `postings` (one more entry at the end).
+    offsets: Vec<u32>,
+    /// (example, the key's BM25 score in it), by key, then example: the score is
+    /// `idf * (1 + K1) * tf / (tf + K1 * (1 - B + B * length / average length))`, worked out
+    /// once here rather than for every ticket that asks.
+    postings: Vec<(u32, f32)>,
+    /// Per example, its distinct keys' numbers, sorted.
+    example_keys: Vec<Box<[u32]>>,
+    /// How many keys the vocabulary has.
+    keys: usize,
+    /// Example ids, to leave a ticket's own out without comparing every example's id.
+    ids: HashMap<Box<str>, Vec<u32>, FixedState>,
     build_time: Duration,
+}
+
+/// Per-thread buffers of a query: once grown, asking for neighbours allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    /// The query's text (title first, cut as examples are).
+    text: String,
+    /// The key being made.
+    key: String,
+    /// The query's distinct keys that examples hold, by number, in the order of the text.
+    known: Vec<u32>,
+    /// Per key number, whether `known` has it (all false between queries).
+    seen: Vec<bool>,
+    /// Hashes of the query's distinct keys that no example holds (they count in similarity).
+    unknown: Vec<u64>,
+    /// Per example, its BM25 score for the query (0 when untouched).
+    scores: Vec<f32>,
+    /// `known`, sorted (for [`Neighbours::similarity`]).
+    sorted: Vec<u32>,
+    /// The examples the query touched.
+    touched: Vec<u32>,
+    /// The best examples, best first.
+    hits: Vec<(usize, f32)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The nearest examples of one query, with how alike each is to it.
+pub struct Neighbours<'a> {
+    /// (example, BM25 score), best first; ties in file order.
+    pub hits: &'a [(usize, f32)],
+    built: &'a Built,
+    scratch: &'a Scratch,
+}
+
+impl Neighbours<'_> {
+    /// How alike the query and example `n` are: the share of their distinct keys they have in
+    /// common (Jaccard, 0 to 1), whatever the lengths of both.
+    pub fn similarity(&self, n: usize) -> f64 {
+        let s = &self.scratch;
+        // Both key lists are sorted: count what they share in one merge.
+        let theirs = &self.built.example_keys[n];
+        let (mut i, mut j, mut shared) = (0, 0, 0u32);
+        while i < s.sorted.len() && j < theirs.len() {
+            match s.sorted[i].cmp(&theirs[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let query = (s.known.len() + s.unknown.len()) as u32;
+        let union = query + theirs.len() as u32 - shared;
+        if union == 0 {
+            0.0
+        } else {
+            f64::from(shared) / f64::from(union)
+        }
+    }
 }
 
 impl std::fmt::Debug for ExampleIndex {
@@ -142,6 +244,13 @@ const STOP_WORDS: [&str; 148] = [
     "nie", "jest", "oraz", "dla", "ale", "jak", "czy", "przez", "tak", "ten",
 ];
 
+/// Whether `key` is one of [`STOP_WORDS`] (a set: every word of every text asks).
+fn is_stop_word(key: &str) -> bool {
+    static SET: OnceLock<std::collections::HashSet<&'static str, FixedState>> = OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.into_iter().collect())
+        .contains(key)
+}
+
 /// Every key of `text` with the word it comes from (as written), in order.
 pub fn words_and_keys(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -152,26 +261,43 @@ pub fn words_and_keys(text: &str) -> Vec<(String, String)> {
 }
 
 /// Calls `f(word, key)` for every key of `text` (see [`keys`]).
-fn for_each_key(text: &str, mut f: impl FnMut(&str, &str)) {
-    let mut key = String::new();
+fn for_each_key(text: &str, f: impl FnMut(&str, &str)) {
+    for_each_key_in(text, &mut String::new(), f)
+}
+
+/// [`for_each_key`] making each key in `key` (a buffer that keeps its capacity).
+fn for_each_key_in(text: &str, key: &mut String, mut f: impl FnMut(&str, &str)) {
+    key.clear();
     let mut start: Option<usize> = None;
     let mut flush = |key: &mut String, word: &str| {
-        if key.chars().count() >= 3
-            && !key.chars().all(|c| c.is_ascii_digit())
-            && !STOP_WORDS.contains(&key.as_str())
-        {
-            let end = key
-                .char_indices()
-                .nth(KEY_CHARS)
-                .map_or(key.len(), |(i, _)| i);
+        // Most words are ASCII: their length in characters is their length in bytes.
+        let ascii = key.is_ascii();
+        let chars = if ascii {
+            key.len()
+        } else {
+            key.chars().count()
+        };
+        if chars >= 3 && !key.bytes().all(|b| b.is_ascii_digit()) && !is_stop_word(key) {
+            let end = if ascii {
+                key.len().min(KEY_CHARS)
+            } else {
+                key.char_indices()
+                    .nth(KEY_CHARS)
+                    .map_or(key.len(), |(i, _)| i)
+            };
             f(word, &key[..end]);
         }
         key.clear();
     };
     for (i, c) in text.char_indices() {
-        if !(c.is_alphanumeric() || is_combining_mark(c)) {
+        let in_word = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric() || is_combining_mark(c)
+        };
+        if !in_word {
             if let Some(s) = start.take() {
-                flush(&mut key, &text[s..i]);
+                flush(key, &text[s..i]);
             }
             continue;
         }
@@ -188,7 +314,7 @@ fn for_each_key(text: &str, mut f: impl FnMut(&str, &str)) {
         }
     }
     if let Some(s) = start {
-        flush(&mut key, &text[s..]);
+        flush(key, &text[s..]);
     }
 }
 
@@ -201,7 +327,15 @@ fn has_key(text: &str) -> bool {
 /// The title first, then the other texts, joined by new lines and cut to
 /// [`MAX_EXAMPLE_BYTES`] on a character boundary.
 pub fn example_text<'a>(title: &str, texts: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::from(title.trim());
+    let mut out = String::new();
+    example_text_into(&mut out, title, texts);
+    out
+}
+
+/// [`example_text`] into `out` (cleared first).
+fn example_text_into<'a>(out: &mut String, title: &str, texts: impl IntoIterator<Item = &'a str>) {
+    out.clear();
+    out.push_str(title.trim());
     for t in texts {
         if out.len() >= MAX_EXAMPLE_BYTES {
             break;
@@ -218,7 +352,6 @@ pub fn example_text<'a>(title: &str, texts: impl IntoIterator<Item = &'a str>) -
         }
         out.truncate(end);
     }
-    out
 }
 
 /// Reads an examples CSV (`id,services,title,text`); a bad row is an error diagnostic at its
@@ -329,14 +462,6 @@ pub fn read_examples(
     out
 }
 
-fn index_error(err: tantivy::TantivyError) -> Error {
-    Error::invalid(
-        Location::file("<examples>"),
-        format!("could not index the examples: {err}"),
-        "this is a bug in csirt-tagger; please report it with the examples file",
-    )
-}
-
 impl ExampleIndex {
     /// The embedded examples of a catalog: only the embedded `csirt-2.1` has some.
     pub fn embedded(catalog: &Catalog) -> Vec<Example> {
@@ -364,11 +489,7 @@ impl ExampleIndex {
     }
 
     fn built(&self) -> &Built {
-        self.built.get_or_init(|| {
-            // The documents are this index's own strings in a RAM directory: tantivy fails
-            // here only on a bug or when memory runs out, never because of what a file held.
-            build(&self.examples).expect("indexing examples in RAM")
-        })
+        self.built.get_or_init(|| build(&self.examples))
     }
 
     /// The examples, in file order.
@@ -390,42 +511,118 @@ impl ExampleIndex {
     /// whose id is `exclude` (a ticket is never its own neighbour: a team's reviewed tickets
     /// may be in the export being tagged). Ties go to file order.
     pub fn neighbours(&self, text: &str, exclude: &str, limit: usize) -> Vec<(usize, f32)> {
+        self.with_neighbours(text, [], exclude, limit, |n| n.hits.to_vec())
+    }
+
+    /// Calls `f` with the examples most like the text made of `title` and `texts` as
+    /// [`example_text`] makes it (see [`ExampleIndex::neighbours`]), and how alike each is.
+    /// Once this thread has asked a few times, asking allocates nothing.
+    pub fn with_neighbours<'t, R>(
+        &self,
+        title: &str,
+        texts: impl IntoIterator<Item = &'t str>,
+        exclude: &str,
+        limit: usize,
+        f: impl FnOnce(Neighbours<'_>) -> R,
+    ) -> R {
         let built = self.built();
-        // Sorted, so that BM25 sums add up in the same order every run.
-        let unique: BTreeSet<String> = keys(text)
-            .into_iter()
-            .filter(|k| built.vocabulary.contains(k))
-            .collect();
-        if unique.is_empty() || limit == 0 {
-            return Vec::new();
+        SCRATCH.with(|cell| {
+            let mut fresh = Scratch::default();
+            let mut guard = cell.try_borrow_mut();
+            let s = match &mut guard {
+                Ok(s) => &mut **s,
+                Err(_) => &mut fresh,
+            };
+            example_text_into(&mut s.text, title, texts);
+
+            self.search(built, exclude, limit, s);
+            f(Neighbours {
+                hits: &s.hits,
+                built,
+                scratch: s,
+            })
+        })
+    }
+
+    /// Ranks the examples for `s.text` into `s.hits`.
+    fn search(&self, built: &Built, exclude: &str, limit: usize, s: &mut Scratch) {
+        for &n in &s.touched {
+            s.scores[n as usize] = 0.0;
         }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = unique
-            .iter()
-            .map(|k| {
-                let term = Term::from_field_text(built.keys_field, k);
-                let query: Box<dyn Query> =
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (Occur::Should, query)
-            })
-            .collect();
-        let searcher = built.reader.searcher();
-        let Ok(top) = searcher.search(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(limit + 1).order_by_score(),
-        ) else {
-            return Vec::new();
+        s.touched.clear();
+        s.known.clear();
+        s.unknown.clear();
+        s.hits.clear();
+        let Scratch {
+            text,
+            key,
+            known,
+            unknown,
+            ..
+        } = s;
+        let seen = &mut s.seen;
+        seen.resize(built.keys, false);
+        for_each_key_in(text, key, |_, k| match built.vocabulary.get(k) {
+            Some(&n) => {
+                if !std::mem::replace(&mut seen[n as usize], true) {
+                    known.push(n);
+                }
+            }
+            None => unknown.push(FixedState::default().hash_one(k)),
+        });
+        for &k in known.iter() {
+            seen[k as usize] = false;
+        }
+        unknown.sort_unstable();
+        unknown.dedup();
+        if limit == 0 {
+            return;
+        }
+        s.sorted.clear();
+        s.sorted.extend_from_slice(&s.known);
+        s.sorted.sort_unstable();
+        s.scores.resize(self.examples.len(), 0.0);
+        // Keys in number order, examples in file order: the sums add up the same every run
+        // (and as tantivy added them, which summed by key).
+        let (scores, touched) = (&mut s.scores[..], &mut s.touched);
+        for &k in s.sorted.iter() {
+            let (from, to) = (built.offsets[k as usize], built.offsets[k as usize + 1]);
+            for &(n, score) in &built.postings[from as usize..to as usize] {
+                // Every posting's score is above 0: an example at 0 is one not touched yet.
+                let at = &mut scores[n as usize];
+                if *at == 0.0 {
+                    touched.push(n);
+                }
+                *at += score;
+            }
+        }
+        if let Some(own) = built.ids.get(exclude) {
+            for &n in own {
+                // Only a touched example's score is reset next time, and only it can be a hit.
+                if s.scores[n as usize] > 0.0 {
+                    s.scores[n as usize] = f32::NEG_INFINITY;
+                }
+            }
+        }
+        // The best `limit`, kept sorted as the touched examples go by: most are worse than
+        // the worst kept and cost one comparison.
+        let before = |a: &(usize, f32), b: &(usize, f32)| {
+            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)) == std::cmp::Ordering::Less
         };
-        let mut hits: Vec<(usize, f32)> = top
-            .into_iter()
-            .filter_map(|(score, address)| {
-                let document: TantivyDocument = searcher.doc(address).ok()?;
-                let n = document.get_first(built.number_field)?.as_u64()? as usize;
-                (self.examples[n].id != exclude).then_some((n, score))
-            })
-            .collect();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        hits.truncate(limit);
-        hits
+        for &n in &s.touched {
+            let hit = (n as usize, s.scores[n as usize]);
+            if hit.1 == f32::NEG_INFINITY {
+                continue;
+            }
+            if s.hits.len() == limit {
+                if !before(&hit, &s.hits[limit - 1]) {
+                    continue;
+                }
+                s.hits.pop();
+            }
+            let at = s.hits.partition_point(|h| before(h, &hit));
+            s.hits.insert(at, hit);
+        }
     }
 
     /// The neighbours of [`ExampleIndex::neighbours`] as ids and service ids, for output.
@@ -448,44 +645,78 @@ impl ExampleIndex {
 }
 
 /// Indexes the keys of `examples` in RAM.
-fn build(examples: &[Example]) -> Result<Built> {
+fn build(examples: &[Example]) -> Built {
     let started = Instant::now();
-    let mut schema = Schema::builder();
-    let number_field = schema.add_u64_field("n", STORED);
-    let keys_field = schema.add_text_field(
-        "keys",
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        ),
-    );
-    let index = Index::create_in_ram(schema.build());
-    index.tokenizers().register(
-        TOKENIZER,
-        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
-    );
-    let mut writer = index
-        .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-        .map_err(index_error)?;
-    let mut vocabulary = HashSet::new();
+    let mut vocabulary: HashMap<Box<str>, u32, FixedState> = HashMap::default();
+    // (key, example, frequency), gathered by example, then sorted by key.
+    let mut triples: Vec<(u32, u32, u32)> = Vec::new();
+    let mut lengths = Vec::with_capacity(examples.len());
+    let mut example_keys: Vec<Box<[u32]>> = Vec::with_capacity(examples.len());
+    let mut counts: Vec<(u32, u32)> = Vec::new();
     for (n, example) in examples.iter().enumerate() {
-        let k = keys(&example.text);
-        let joined = k.join(" ");
-        vocabulary.extend(k);
-        writer
-            .add_document(doc!(number_field => n as u64, keys_field => joined))
-            .map_err(index_error)?;
+        counts.clear();
+        let mut length = 0u32;
+        for_each_key(&example.text, |_, key| {
+            let next = vocabulary.len() as u32;
+            let k = *vocabulary.entry(key.into()).or_insert(next);
+            counts.push((k, 1));
+            length += 1;
+        });
+        counts.sort_unstable();
+        counts.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        lengths.push(length);
+        example_keys.push(counts.iter().map(|&(k, _)| k).collect());
+        triples.extend(counts.iter().map(|&(k, tf)| (k, n as u32, tf)));
     }
-    writer.commit().map_err(index_error)?;
-    let reader = index.reader().map_err(index_error)?;
-    Ok(Built {
-        reader,
-        keys_field,
-        number_field,
+    triples.sort_unstable();
+    let keys = vocabulary.len();
+    let mut offsets = vec![0u32; keys + 1];
+    for &(k, _, _) in &triples {
+        offsets[k as usize + 1] += 1;
+    }
+    for k in 0..keys {
+        offsets[k + 1] += offsets[k];
+    }
+    let docs = examples.len() as f32;
+    let weights: Vec<f32> = (0..keys)
+        .map(|k| {
+            let df = (offsets[k + 1] - offsets[k]) as f32;
+            (1.0 + (docs - df + 0.5) / (df + 0.5)).ln() * (1.0 + K1)
+        })
+        .collect();
+    let average = lengths.iter().map(|&l| f64::from(l)).sum::<f64>() / f64::from(docs.max(1.0));
+    let norms: Vec<f32> = lengths
+        .iter()
+        .map(|&l| K1 * (1.0 - B + B * (f64::from(l) / average.max(1.0)) as f32))
+        .collect();
+    let postings = triples
+        .into_iter()
+        .map(|(k, n, tf)| {
+            let tf = tf as f32;
+            (n, weights[k as usize] * tf / (tf + norms[n as usize]))
+        })
+        .collect();
+    let mut ids: HashMap<Box<str>, Vec<u32>, FixedState> = HashMap::default();
+    for (n, example) in examples.iter().enumerate() {
+        ids.entry(example.id.as_str().into())
+            .or_default()
+            .push(n as u32);
+    }
+    Built {
+        keys: vocabulary.len(),
         vocabulary,
+        ids,
+        offsets,
+        postings,
+        example_keys,
         build_time: started.elapsed(),
-    })
+    }
 }
 
 /// Loads an examples file for `catalog`, failing with every bad row named.
@@ -550,6 +781,56 @@ mod tests {
         let hits = index.neighbours("Die Webseite der Gemeinde wurde verunstaltet", "A", 5);
         assert!(hits.iter().all(|&(n, _)| index.examples()[n].id != "A"));
         assert!(index.neighbours("nothing alike", "X", 5).is_empty());
+    }
+
+    #[test]
+    fn neighbours_are_ranked_by_bm25_and_alike_by_shared_words() {
+        let catalog = Catalog::default_embedded();
+        // Two examples share an id (a team's file beside the embedded ones): a ticket with
+        // that id has neither as neighbour, and still gets `limit` others when there are.
+        let csv = "id,services,title,text
+                   A,6.4,Webseite verunstaltet,Startseite Gemeinde Parolen
+                   A,6.5,Webseite verunstaltet,Startseite Gemeinde Parolen gemeldet
+                   B,6.4,Webseite verunstaltet,Startseite Stadt Parolen
+                   C,9.3,Tabletop Krisenstab,Szenario Injects Webseite
+                   D,9.1,Plakate Aktionsmonat,Flyer Mitarbeitende
+";
+        let mut diags = Diagnostics::default();
+        let index = ExampleIndex::new(
+            read_examples(csv, Path::new("ex.csv"), &catalog, &mut diags),
+            vec!["ex.csv".into()],
+        );
+        let text = "Webseite verunstaltet: Startseite der Stadt zeigt Parolen";
+        let ids = |hits: &[(usize, f32)]| -> Vec<String> {
+            hits.iter()
+                .map(|&(n, _)| index.examples()[n].id.clone())
+                .collect()
+        };
+        // B shares all five keys; the two A share four; C one; D none.
+        assert_eq!(ids(&index.neighbours(text, "X", 10)), ["B", "A", "A", "C"]);
+        assert_eq!(ids(&index.neighbours(text, "A", 2)), ["B", "C"]);
+        assert_eq!(ids(&index.neighbours(text, "X", 2)), ["B", "A"]);
+        index.with_neighbours("Webseite verunstaltet", [text], "X", 10, |n| {
+            // Query keys: websei veruns starts stadt zeigt parole (6); B has 5 of them and
+            // no other: 5 / 6. The first A (websei veruns starts gemein parole): 4 / 7.
+            let b = n.hits[0].0;
+            assert!(
+                (n.similarity(b) - 5.0 / 6.0).abs() < 1e-9,
+                "{}",
+                n.similarity(b)
+            );
+            let a = n.hits[1].0;
+            assert!(
+                (n.similarity(a) - 4.0 / 7.0).abs() < 1e-9,
+                "{}",
+                n.similarity(a)
+            );
+        });
+        // The same query twice ranks and scores the same (the buffers are reset).
+        assert_eq!(
+            index.neighbours(text, "X", 10),
+            index.neighbours(text, "X", 10)
+        );
     }
 
     #[test]

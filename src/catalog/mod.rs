@@ -15,7 +15,7 @@ mod load;
 
 pub use examples::{
     example_text, keys, load_examples_file, read_examples, words_and_keys, Example, ExampleIndex,
-    Neighbour, EMBEDDED_EXAMPLES, KEY_CHARS, MAX_EXAMPLE_BYTES, NEIGHBOURS,
+    Neighbour, Neighbours, EMBEDDED_EXAMPLES, KEY_CHARS, MAX_EXAMPLE_BYTES, NEIGHBOURS,
 };
 pub use index::{CatalogIndex, FieldMatch, SearchHit};
 pub use load::{Catalog, CatalogMeta, Entry, EntryId, Kind, EMBEDDED};

@@ -397,6 +397,48 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         writeln!(out, "\n{}: off (--no-fallback)", p.bold("Index fallback"))?;
     }
 
+    if let Some(v) = &e.vote {
+        let status = if v.counted {
+            p.green("counted")
+        } else {
+            "not counted: the examples are not alike enough".to_string()
+        };
+        writeln!(
+            out,
+            "\n{} (nearest three {} alike, {} needed): {status}",
+            p.bold("Labelled examples' vote"),
+            num(v.similarity),
+            num(v.needed)
+        )?;
+        for s in &v.shares {
+            let change = match s.change {
+                "added" => p.green(&format!("added (share {} needed)", num(v.add))),
+                "dropped" => p.yellow(&format!("dropped (below {})", num(v.drop))),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "  {}  {}  {}  {change}",
+                p.bold(&s.id),
+                s.name,
+                num(s.share)
+            )?;
+        }
+        let like: Vec<String> = v
+            .neighbours
+            .iter()
+            .take(5)
+            .map(|n| format!("{} ({}; {})", n.id, n.services.join(";"), num(n.similarity)))
+            .collect();
+        if !like.is_empty() {
+            writeln!(
+                out,
+                "  {}",
+                p.dim(&sanitize(&format!("like {}", like.join(", "))))
+            )?;
+        }
+    }
+
     let source = match e.source {
         TagSource::Rule => "from rules",
         TagSource::Index => "from the index",
@@ -484,7 +526,7 @@ mod tests {
         let ticket = Ticket::from_text(None, "site defaced, restored from backup");
         let json = serde_json::to_value(tagger().explain(&ticket)).unwrap();
         for key in [
-            "schema", "ticket", "fields", "rules", "services", "fallback", "source", "tags",
+            "schema", "ticket", "fields", "rules", "services", "fallback", "vote", "source", "tags",
         ] {
             assert!(json.get(key).is_some(), "{key} in {json}");
         }

@@ -9,7 +9,7 @@ use csirt_tagger::catalog::{
     load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
 };
 use csirt_tagger::rules::{Limits, Matcher, RuleSetBuilder};
-use csirt_tagger::tag::{Fallback, Tagger};
+use csirt_tagger::tag::{ExampleVote, Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
 use super::catalog_args::{build_index, load_catalog};
@@ -51,6 +51,22 @@ pub struct RulesArgs {
     /// no tag (0 to 1; see docs/rules.md).
     #[arg(long, value_name = "SHARE", default_value_t = Fallback::DEFAULT_EXAMPLE_SHARE)]
     pub example_share: f64,
+    /// Let the labelled examples only propose where the rules give no tag: no vote beside
+    /// the rules (see docs/rules.md, "The examples' vote").
+    #[arg(long)]
+    pub no_example_vote: bool,
+    /// Share of the nearest examples' votes a service the rules did not tag needs to be added
+    /// (0 to 1; above 1 never adds).
+    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().add)]
+    pub vote_add: f64,
+    /// Share of the nearest examples' votes below which a service the rules tagged after the
+    /// primary is dropped (0 to 1; 0 never drops).
+    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().drop)]
+    pub vote_drop: f64,
+    /// How alike (share of distinct words in common, 0 to 1) the nearest examples must be for
+    /// their vote to count.
+    #[arg(long, value_name = "SIMILARITY", default_value_t = ExampleVote::default().similarity)]
+    pub vote_similarity: f64,
     /// Bounds on what the rules may cost.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -105,6 +121,10 @@ impl Default for RulesArgs {
             examples: Vec::new(),
             no_embedded_examples: false,
             example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
+            no_example_vote: false,
+            vote_add: ExampleVote::default().add,
+            vote_drop: ExampleVote::default().drop,
+            vote_similarity: ExampleVote::default().similarity,
             limits: LimitArgs::default(),
         }
     }
@@ -124,6 +144,12 @@ impl RulesArgs {
         }
         if !(0.0..=1.0).contains(&self.example_share) {
             anyhow::bail!("--example-share must be a number from 0 to 1");
+        }
+        if self.vote_add.is_nan() || self.vote_add < 0.0 || !(0.0..=1.0).contains(&self.vote_drop) {
+            anyhow::bail!("--vote-add must be a number from 0 up, --vote-drop from 0 to 1");
+        }
+        if !(0.0..=1.0).contains(&self.vote_similarity) {
+            anyhow::bail!("--vote-similarity must be a number from 0 to 1");
         }
         let catalog = load_catalog(global)?;
         if self.no_fallback && !self.examples.is_empty() {
@@ -146,7 +172,13 @@ impl RulesArgs {
                 Fallback::new(index)
                     .with_threshold(self.fallback_threshold)
                     .with_examples(self.load_examples(global, &catalog)?)
-                    .with_example_share(self.example_share),
+                    .with_example_share(self.example_share)
+                    .with_vote((!self.no_example_vote).then_some(ExampleVote {
+                        add: self.vote_add,
+                        drop: self.vote_drop,
+                        similarity: self.vote_similarity,
+                        ..ExampleVote::default()
+                    })),
             ),
         };
         let tagger = Tagger::new(catalog, matcher)?.with_fallback(fallback);

@@ -50,6 +50,7 @@ fn tagging(catalog: &Catalog, ids: &[&str]) -> Tagging {
         rules: Vec::new(),
         zones: Vec::new(),
         like: Vec::new(),
+        votes: Vec::new(),
     }
 }
 

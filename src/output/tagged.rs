@@ -9,7 +9,7 @@
 //! | `primary_service` | the first service id, empty when untagged |
 //! | `service_names` | the name of each id of `services`, in the same order, joined with `;` |
 //! | `tag_source` | `rule`, `index` or `none` |
-//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3) |
+//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3); where the examples' vote changed the rules' services, `vote:-ID` for each dropped and `vote:+ID` for each added |
 //!
 //! JSONL (`-o file.jsonl`): one object per ticket, schema version 1, with the fields as the
 //! reader understood them, the same whatever the ticket system (`created` and `resolved` as
@@ -23,11 +23,13 @@
 //!  "services":["6.4","6.4.2"],"primary_service":"6.4","service_names":["Mitigation and recovery","Ad hoc measures and containment"],
 //!  "tag_source":"rule","matched_rules":["6.4.isolate"],"scores":{"6.4":2.0,"6.4.2":1.0},
 //!  "matches":[{"rule":"6.4.isolate","word":"isolate","field":"Description","column":4,"start":10,"end":18,"text":"isolated"}],
-//!  "like":[]}
+//!  "like":[],"votes":[]}
 //! ```
 //!
 //! `like` lists, for a tag the index took from labelled examples, the examples that voted for
-//! it: `{"id":"SIR0020117","services":["6.4","6.5"],"score":14.8}`.
+//! it: `{"id":"SIR0020117","services":["6.4","6.5"],"score":14.8}`. `votes` lists what the
+//! examples' vote beside the rules changed (`tag::ExampleVote`):
+//! `{"service":"6.5","change":"added","share":0.62}` (`dropped` for a service taken out).
 //!
 //! `columns` keeps every input column as `[header, value]` pairs, so repeated headers survive;
 //! a match's `column` indexes them, its `start` and `end` are byte offsets into the field's
@@ -42,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::import::Ticket;
 use crate::output::escape::neutralize_formula;
 use crate::rules::Matcher;
-use crate::tag::{DetailedTagging, TagSource, Tagging};
+use crate::tag::{change_label, DetailedTagging, TagSource, Tagging};
 
 /// Names of the columns appended to the input's, in order.
 pub const TAG_COLUMNS: [&str; 5] = [
@@ -181,6 +183,12 @@ pub fn tag_columns(catalog: &Catalog, matcher: &Matcher, tagging: &Tagging) -> [
             .iter()
             .take(LIKE_SHOWN)
             .map(|n| format!("like:{}", n.id)),
+    );
+    rules.extend(
+        tagging
+            .votes
+            .iter()
+            .map(|v| format!("vote:{}", change_label(catalog, v))),
     );
     [
         ids.join(";"),
@@ -341,6 +349,11 @@ impl Renderer<'_> {
             "scores": scores,
             "matches": matches,
             "like": tagging.like,
+            "votes": tagging.votes.iter().map(|v| serde_json::json!({
+                "service": self.catalog.entry(v.service).id,
+                "change": if v.added { "added" } else { "dropped" },
+                "share": v.share,
+            })).collect::<Vec<_>>(),
         })
     }
 }

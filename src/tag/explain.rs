@@ -21,8 +21,14 @@
 //!               "example_share": 0.5, "examples": [{"id": "6.3", "name": "...", "score": 0.7,
 //!               "raw": 31.2, "matched": [], "like": [{"id": "SIR0020117", "services": ["6.3", "6.2"],
 //!               "score": 14.8}]}]},
+//!  "vote": {"similarity": 0.14, "needed": 0.1, "counted": true, "add": 0.5, "drop": 0.2,
+//!           "neighbours": [{"id": "SIR0020117", "services": ["6.3", "6.2"], "score": 14.8,
+//!                           "similarity": 0.16}],
+//!           "shares": [{"id": "6.2", "name": "...", "share": 0.7, "change": "added"}]},
 //!  "source": "rule", "tags": [{"id": "6.3", "name": "...", "score": 1.0}]}
 //! ```
+//!
+//! `vote` is null unless the rules tagged and the labelled examples vote beside them.
 
 use super::score::{reaches, score_services};
 use super::FallbackCandidate;
@@ -49,6 +55,9 @@ pub struct Explanation {
     pub services: Vec<ExplainedService>,
     /// The index's view, when the fallback is on.
     pub fallback: Option<ExplainedFallback>,
+    /// The labelled examples' vote beside the rules, when the rules tagged and the examples
+    /// vote (see [`ExampleVote`](super::ExampleVote)).
+    pub vote: Option<super::ExplainedVote>,
     /// Where the tags come from.
     pub source: TagSource,
     /// The tags, primary first.
@@ -269,6 +278,11 @@ impl Tagger {
                 .map(|c| ExplainedCandidate::new(catalog, c))
                 .collect(),
         });
+        let vote = self
+            .fallback()
+            .and_then(|f| f.vote())
+            .filter(|_| tagging.source == TagSource::Rule)
+            .map(|(examples, vote)| vote.explain(examples, catalog, ticket, &tagging));
         Explanation {
             schema: 1,
             ticket: ticket.id.clone(),
@@ -284,6 +298,7 @@ impl Tagger {
             rules: explained_rules,
             services,
             fallback,
+            vote,
             source: tagging.source,
             tags: tagging
                 .services

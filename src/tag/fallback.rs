@@ -28,6 +28,8 @@ use crate::catalog::{
 };
 use crate::import::{TextField, Ticket};
 
+use super::ExampleVote;
+
 /// Most bytes of a ticket's text sent to the index: the title and the start of the body say
 /// what a ticket is about, and longer queries only cost time.
 pub const MAX_QUERY_BYTES: usize = 2_000;
@@ -43,6 +45,7 @@ pub struct Fallback {
     threshold: f64,
     examples: Option<ExampleIndex>,
     example_share: f64,
+    vote: Option<ExampleVote>,
 }
 
 /// A service the index proposes for a text.
@@ -89,7 +92,20 @@ impl Fallback {
             threshold: Fallback::DEFAULT_THRESHOLD,
             examples: None,
             example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
+            vote: None,
         }
+    }
+
+    /// The same fallback whose labelled examples also vote beside the rules (`None`: they
+    /// only propose where the rules give no tag). See [`ExampleVote`].
+    pub fn with_vote(mut self, vote: Option<ExampleVote>) -> Fallback {
+        self.vote = vote;
+        self
+    }
+
+    /// The examples and how they vote beside the rules, when they do.
+    pub fn vote(&self) -> Option<(&ExampleIndex, &ExampleVote)> {
+        self.examples.as_ref().zip(self.vote.as_ref())
     }
 
     /// The same fallback with labelled examples (asked before the catalog), or without.

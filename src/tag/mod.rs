@@ -14,6 +14,7 @@ mod fallback;
 mod score;
 #[cfg(test)]
 pub(crate) mod testing;
+mod vote;
 
 use std::cell::RefCell;
 
@@ -23,6 +24,7 @@ pub use explain::{
 };
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
+pub use vote::{change_label, ExampleVote, ExplainedVote, VoteChange, VoteNeighbour, VoteShare};
 
 use score::tagged_services_into;
 
@@ -60,6 +62,9 @@ pub struct Tagging {
     /// When the index proposed the service from labelled examples: the examples like the
     /// ticket that voted for it, best first ("like ticket X (6.4)"). Empty otherwise.
     pub like: Vec<Neighbour>,
+    /// When the rules tagged and labelled examples alike enough voted: the services their
+    /// vote dropped (after the primary) or added, dropped first ([`ExampleVote`]).
+    pub votes: Vec<VoteChange>,
 }
 
 impl Default for Tagging {
@@ -71,6 +76,7 @@ impl Default for Tagging {
             rules: Vec::new(),
             zones: Vec::new(),
             like: Vec::new(),
+            votes: Vec::new(),
         }
     }
 }
@@ -202,8 +208,8 @@ impl Tagger {
                 &mut out.services,
                 &mut b.spare,
             );
+            self.finish_into(ticket, out, &mut b.spare);
         });
-        self.finish_into(ticket, out);
     }
 
     /// Tags one ticket and says where each word of the fired rules was found.
@@ -245,16 +251,21 @@ impl Tagger {
             zones,
             ..Tagging::default()
         };
-        self.finish_into(ticket, &mut tagging);
+        self.finish_into(ticket, &mut tagging, &mut Vec::new());
         tagging
     }
 
-    /// With `out.services` scored from `out.rules`: the source, or the index's proposal when
-    /// the rules give no tag.
-    fn finish_into(&self, ticket: &Ticket, out: &mut Tagging) {
+    /// With `out.services` scored from `out.rules`: the source, the examples' vote on the
+    /// rules' tags, or the index's proposal when the rules give no tag. `spare`: tags to
+    /// reuse, and where dropped ones go.
+    fn finish_into(&self, ticket: &Ticket, out: &mut Tagging, spare: &mut Vec<ServiceTag>) {
         out.like.clear();
+        out.votes.clear();
         if !out.services.is_empty() {
             out.source = TagSource::Rule;
+            if let Some((examples, vote)) = self.fallback.as_ref().and_then(Fallback::vote) {
+                vote.apply(examples, ticket, out, spare);
+            }
             return;
         }
         match self

@@ -318,6 +318,79 @@ fn examples_written_from_labelled_tickets_tag_what_the_rules_miss_and_say_like_w
     assert!(stderr.contains("bad.csv:2"), "{stderr}");
 }
 
+#[test]
+fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = dir.path().join("examples.csv");
+    // The team labels its phishing-button reports ("Zaunkönig") 6.2 and 6.1; the default
+    // rules read this one as reported (6.1) and passed on to others (6.5).
+    std::fs::write(
+        &examples,
+        "id,services,title,text\n\
+         R-1,6.2;6.1,Zaunkönig Phishing Buchhaltung,Zaunkönig aus der Buchhaltung: Phishing-Mail mit Rechnung weitergeleitet\n\
+         R-2,6.2;6.1,Zaunkönig Phishing Vertrieb,Zaunkönig aus dem Vertrieb: Phishing-Mail mit Rechnung weitergeleitet\n\
+         R-3,6.6,Klabautermann tagt,Klabautermann morgen acht Uhr Lagebild vorbereiten\n",
+    )
+    .unwrap();
+    let new = dir.path().join("new.csv");
+    std::fs::write(
+        &new,
+        "id,title,description\n\
+         N-1,Zaunkönig Phishing Einkauf,Zaunkönig aus dem Einkauf: Phishing-Mail mit Rechnung weitergeleitet\n",
+    )
+    .unwrap();
+    let args = |more: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["tag", new.to_str().unwrap(), "--no-embedded-examples"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(["--examples".into(), examples.to_str().unwrap().into()]);
+        a.extend(more.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |more: &[&str]| {
+        let a = args(more);
+        stdout_of(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // Without the vote: the rules' 6.1 (primary) and 6.5.
+    let off = run(&["--no-example-vote", "--quiet"]);
+    let row = off.lines().nth(1).unwrap();
+    assert!(row.contains(",6.1;6.5;6.5.2,6.1,"), "{row}");
+    assert!(!row.contains("vote:"), "{row}");
+    // With it: the primary stays, 6.5 (no neighbour has it) goes, 6.2 (both have it) comes.
+    let on = run(&["--quiet"]);
+    let row = on.lines().nth(1).unwrap();
+    assert!(row.contains(",6.1;6.2,6.1,"), "{row}");
+    assert!(row.ends_with(";vote:-6.5;vote:+6.2"), "{row}");
+    let jsonl = dir.path().join("tagged.jsonl");
+    run(&["--quiet", "-o", jsonl.to_str().unwrap()]);
+    let record: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&jsonl).unwrap().trim()).unwrap();
+    assert_eq!(record["services"], serde_json::json!(["6.1", "6.2"]));
+    assert_eq!(record["votes"][0]["service"], "6.5");
+    assert_eq!(record["votes"][0]["change"], "dropped");
+    assert_eq!(record["votes"][1]["service"], "6.2");
+    assert_eq!(record["votes"][1]["change"], "added");
+    assert_eq!(record["votes"][1]["share"], 1.0);
+    // explain shows the neighbours and what the vote did.
+    let explained = stdout_of(&[
+        "explain",
+        new.to_str().unwrap(),
+        "--id",
+        "N-1",
+        "--no-embedded-examples",
+        "--examples",
+        examples.to_str().unwrap(),
+    ]);
+    assert!(explained.contains("Labelled examples' vote"), "{explained}");
+    assert!(
+        explained.contains("added (share 0.5 needed)"),
+        "{explained}"
+    );
+    assert!(explained.contains("dropped (below 0.2)"), "{explained}");
+    assert!(explained.contains("like R-1 (6.2;6.1;"), "{explained}");
+}
+
 /// The `tag_source` of every row of a tagged CSV.
 fn tag_sources(csv: &std::path::Path) -> Vec<String> {
     let mut reader = csv::Reader::from_path(csv).unwrap();

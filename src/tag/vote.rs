@@ -1,0 +1,463 @@
+//! The labelled examples' vote beside the rules: where a ticket closely resembles tickets
+//! someone has labelled, their labels correct the services after the primary.
+//!
+//! Rules know the words of the people who wrote them. On tickets by writers they never saw,
+//! the default rules' primary is mostly right but the services they add after it are often
+//! not (issue 15: on the round-2 batch, by six writers the round-1 rules never saw, precision
+//! 0.63), and they miss services those writers' colleagues would add. The labelled examples
+//! (the embedded ones, and a team's own with `--examples`) know what such tickets were
+//! labelled. So, for every ticket the rules tag, its [`ExampleVote::neighbours`] nearest
+//! examples vote: a service's *share* is the BM25 score of the neighbours labelled with it
+//! (at any rank) over the score of all of them. Then
+//!
+//! - a service the rules tagged after the primary, with a share below [`ExampleVote::drop`],
+//!   is dropped (the primary is the rules' and stays);
+//! - a service the rules did not tag, with a share of at least [`ExampleVote::add`], is added
+//!   after the rules' services, its share as its score;
+//!
+//! but only when the neighbours are alike enough to speak for the ticket: the mean
+//! [similarity](crate::catalog::Neighbours::similarity) of the best three must reach
+//! [`ExampleVote::similarity`]. Without that guard the examples overrule the rules on tickets
+//! unlike all of them: on the labelled real records of `../shared` (breach reports, KEV
+//! entries, advisories: nothing like the examples) micro-F1 fell from 0.854 to 0.816.
+//!
+//! The defaults were chosen on the round-2 batch tagged by the round-1 rules with the
+//! examples of the tuning part and the older set (text neither the rules nor the examples had
+//! seen): micro-F1 0.644 -> see `fixtures/labelled/many-hands/SCORES.md` for what they give.
+//! Every change is recorded in [`Tagging::votes`](super::Tagging::votes) and shown by
+//! `explain`, `tag` (JSON lines: `votes`; CSV: `vote:+6.5` / `vote:-6.4` in `matched_rules`).
+
+use crate::catalog::{Catalog, EntryId, ExampleIndex, Neighbours};
+use crate::import::Ticket;
+
+use super::{ServiceTag, Tagging};
+
+/// How the labelled examples vote beside the rules (`--no-example-vote` turns it off).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExampleVote {
+    /// How many of the nearest examples vote.
+    pub neighbours: usize,
+    /// The share a service the rules did not tag needs to be added (above 1: never).
+    pub add: f64,
+    /// The share below which a service the rules tagged after the primary is dropped.
+    pub drop: f64,
+    /// The mean similarity of the three nearest examples the vote needs (0 to 1).
+    pub similarity: f64,
+}
+
+impl Default for ExampleVote {
+    fn default() -> ExampleVote {
+        ExampleVote {
+            neighbours: 10,
+            add: 0.5,
+            drop: 0.2,
+            similarity: 0.10,
+        }
+    }
+}
+
+/// A change the examples' vote made to the rules' services.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VoteChange {
+    /// The service added or dropped.
+    pub service: EntryId,
+    /// Its share of the neighbours' votes (0 to 1).
+    pub share: f64,
+    /// Added (true) or dropped (false).
+    pub added: bool,
+}
+
+/// How many of the nearest examples' similarities the guard averages.
+const SIMILARITY_OF: usize = 3;
+
+impl ExampleVote {
+    /// Lets the examples most like `ticket` correct `out.services` (tagged by the rules),
+    /// recording each change in `out.votes`. A dropped tag goes to `spare` and an added one
+    /// comes from there when it can, so that, once this thread's buffers, `out` and `spare`
+    /// have grown, voting allocates nothing.
+    pub fn apply(
+        &self,
+        examples: &ExampleIndex,
+        ticket: &Ticket,
+        out: &mut Tagging,
+        spare: &mut Vec<ServiceTag>,
+    ) {
+        let texts = ticket
+            .texts
+            .iter()
+            .filter(|f| !f.is_title)
+            .map(|f| f.text.as_str());
+        examples.with_neighbours(&ticket.title, texts, &ticket.id, self.neighbours, |n| {
+            self.apply_with(examples, &n, out, spare)
+        });
+    }
+
+    fn apply_with(
+        &self,
+        examples: &ExampleIndex,
+        n: &Neighbours<'_>,
+        out: &mut Tagging,
+        spare: &mut Vec<ServiceTag>,
+    ) {
+        match self.alike(n) {
+            Some(alike) if alike >= self.similarity => {}
+            _ => return,
+        }
+        let total: f64 = n.hits.iter().map(|&(_, s)| f64::from(s)).sum();
+        if total <= 0.0 {
+            return;
+        }
+        let share = |service: EntryId| {
+            n.hits
+                .iter()
+                .filter(|&&(e, _)| examples.examples()[e].services.contains(&service))
+                .map(|&(_, s)| f64::from(s))
+                .sum::<f64>()
+                / total
+                + 0.0 // an empty sum is -0.0
+        };
+        // The primary stays; the others the examples do not back go back to `spare`.
+        let mut i = 1;
+        while i < out.services.len() {
+            let service = out.services[i].service;
+            let s = share(service);
+            if s >= self.drop {
+                i += 1;
+                continue;
+            }
+            spare.push(out.services.remove(i));
+            out.votes.push(VoteChange {
+                service,
+                share: s,
+                added: false,
+            });
+        }
+        let rules_tags = out.services.len();
+        for &(e, _) in n.hits {
+            for &service in &examples.examples()[e].services {
+                let seen = out.services.iter().any(|t| t.service == service)
+                    || out.votes.iter().any(|v| v.service == service);
+                if seen {
+                    continue;
+                }
+                let s = share(service);
+                if s + 1e-9 >= self.add {
+                    let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
+                        service,
+                        score: s,
+                        functions: Vec::new(),
+                    });
+                    (tag.service, tag.score) = (service, s);
+                    tag.functions.clear();
+                    out.services.push(tag);
+                    out.votes.push(VoteChange {
+                        service,
+                        share: s,
+                        added: true,
+                    });
+                }
+            }
+        }
+        // The added ones by share, ties in catalog order (an unstable sort: no allocation).
+        out.services[rules_tags..]
+            .sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
+        out.votes.sort_unstable_by_key(|v| (v.added, v.service));
+    }
+
+    /// The mean similarity of the nearest examples, `None` without any.
+    fn alike(&self, n: &Neighbours<'_>) -> Option<f64> {
+        let best = &n.hits[..n.hits.len().min(SIMILARITY_OF)];
+        (!best.is_empty())
+            .then(|| best.iter().map(|&(e, _)| n.similarity(e)).sum::<f64>() / best.len() as f64)
+    }
+}
+
+/// `+6.5` or `-6.4`: a change as the CSV's `matched_rules` shows it (after `vote:`).
+pub fn change_label(catalog: &Catalog, change: &VoteChange) -> String {
+    format!(
+        "{}{}",
+        if change.added { '+' } else { '-' },
+        catalog.entry(change.service).id
+    )
+}
+
+/// One of the nearest examples, as `explain` shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VoteNeighbour {
+    /// The example's id.
+    pub id: String,
+    /// Its services, official ids, most important first.
+    pub services: Vec<String>,
+    /// Its BM25 score for the ticket.
+    pub score: f32,
+    /// How alike it and the ticket are (share of distinct words in common).
+    pub similarity: f64,
+}
+
+/// A service's share of the nearest examples' votes, and what the vote did with it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VoteShare {
+    /// Official id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Share of the votes (0 to 1).
+    pub share: f64,
+    /// `added`, `dropped`, or `kept` (a service of the rules, or one short of the share to
+    /// be added, is `kept` as the rules had it).
+    pub change: &'static str,
+}
+
+/// What the examples' vote saw and did for one ticket the rules tagged (`explain`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExplainedVote {
+    /// The mean similarity of the nearest three examples.
+    pub similarity: f64,
+    /// The similarity the vote needs to count.
+    pub needed: f64,
+    /// Whether it counted.
+    pub counted: bool,
+    /// The share a service needs to be added.
+    pub add: f64,
+    /// The share below which a service after the primary is dropped.
+    pub drop: f64,
+    /// The nearest examples, best first.
+    pub neighbours: Vec<VoteNeighbour>,
+    /// Every service a neighbour or the rules have, by share, best first.
+    pub shares: Vec<VoteShare>,
+}
+
+impl ExampleVote {
+    /// Explains the vote on `ticket`, whose tags are `tagging` (with the vote's changes).
+    pub fn explain(
+        &self,
+        examples: &ExampleIndex,
+        catalog: &Catalog,
+        ticket: &Ticket,
+        tagging: &Tagging,
+    ) -> ExplainedVote {
+        let texts = ticket
+            .texts
+            .iter()
+            .filter(|f| !f.is_title)
+            .map(|f| f.text.as_str());
+        examples.with_neighbours(&ticket.title, texts, &ticket.id, self.neighbours, |n| {
+            let similarity = self.alike(&n).unwrap_or(0.0);
+            let total: f64 = n.hits.iter().map(|&(_, s)| f64::from(s)).sum();
+            let neighbours = n
+                .hits
+                .iter()
+                .map(|&(e, score)| VoteNeighbour {
+                    id: examples.examples()[e].id.clone(),
+                    services: examples.examples()[e]
+                        .services
+                        .iter()
+                        .map(|&s| catalog.entry(s).id.clone())
+                        .collect(),
+                    score,
+                    similarity: n.similarity(e),
+                })
+                .collect();
+            let mut services: Vec<EntryId> = tagging.services.iter().map(|t| t.service).collect();
+            services.extend(tagging.votes.iter().map(|v| v.service));
+            for &(e, _) in n.hits {
+                services.extend(examples.examples()[e].services.iter().copied());
+            }
+            services.sort_unstable();
+            services.dedup();
+            let mut shares: Vec<VoteShare> = services
+                .into_iter()
+                .map(|service| {
+                    let votes: f64 = n
+                        .hits
+                        .iter()
+                        .filter(|&&(e, _)| examples.examples()[e].services.contains(&service))
+                        .map(|&(_, s)| f64::from(s))
+                        .sum();
+                    let change = match tagging.votes.iter().find(|v| v.service == service) {
+                        Some(v) if v.added => "added",
+                        Some(_) => "dropped",
+                        None => "kept",
+                    };
+                    VoteShare {
+                        id: catalog.entry(service).id.clone(),
+                        name: catalog.entry(service).name.clone(),
+                        share: if total > 0.0 {
+                            votes / total + 0.0
+                        } else {
+                            0.0
+                        },
+                        change,
+                    }
+                })
+                .collect();
+            shares.sort_by(|a, b| b.share.total_cmp(&a.share));
+            ExplainedVote {
+                similarity,
+                needed: self.similarity,
+                counted: similarity >= self.similarity && total > 0.0,
+                add: self.add,
+                drop: self.drop,
+                neighbours,
+                shares,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{read_examples, CatalogIndex};
+    use crate::rules::RuleSetBuilder;
+    use crate::tag::testing::ticket;
+    use crate::tag::{Fallback, TagSource, Tagger};
+    use crate::Diagnostics;
+
+    /// Defacements of municipal sites, labelled 6.4 with 6.5 (someone was told), and posters
+    /// for an awareness month; rules that tag a defacement 6.4 and, on `police`, 6.5, and
+    /// `poster` 9.1.
+    fn tagger(vote: ExampleVote) -> Tagger {
+        let catalog = Catalog::default_embedded();
+        let csv = "id,services,title,text\n\
+            E1,6.4;6.5,Startseite der Gemeinde verunstaltet,Parolen auf der Startseite; Webserver vom Netz; Landratsamt informiert\n\
+            E2,6.4;6.5,Startseite der Stadt verunstaltet,Parolen auf der Startseite der Stadt; Webserver vom Netz; Kommunalaufsicht informiert\n\
+            E3,6.4;6.5,Webseite der Gemeinde verunstaltet,Parolen auf der Webseite; Server vom Netz genommen; Bürgermeister informiert\n\
+            E4,9.1,Plakate für den Aktionsmonat,Plakate und Flyer für die Mitarbeitenden\n";
+        let mut diags = Diagnostics::default();
+        let examples = read_examples(csv, "ex.csv".as_ref(), &catalog, &mut diags);
+        assert!(diags.is_empty(), "{:?}", diags.items());
+        let rules = r#"
+            [[rule]]
+            id = "defaced"
+            service = "6.4"
+            any = ["verunstaltet"]
+            weight = 2
+            [[rule]]
+            id = "police"
+            service = "6.5"
+            any = ["polizei"]
+            [[rule]]
+            id = "poster"
+            service = "9.1"
+            any = ["plakate"]
+        "#;
+        let mut builder = RuleSetBuilder::new(&catalog);
+        builder.add_str(rules, "t.toml".as_ref(), &mut diags);
+        let matcher = builder.build().unwrap();
+        let fallback = Fallback::new(CatalogIndex::build(&catalog).unwrap())
+            .with_examples(Some(crate::catalog::ExampleIndex::new(
+                examples,
+                vec!["ex.csv".into()],
+            )))
+            .with_vote(Some(vote));
+        Tagger::new(catalog, matcher)
+            .unwrap()
+            .with_fallback(Some(fallback))
+    }
+
+    fn ids(tagger: &Tagger, tagging: &Tagging) -> Vec<String> {
+        let catalog = tagger.catalog();
+        tagging
+            .services
+            .iter()
+            .map(|t| catalog.entry(t.service).id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn alike_examples_add_what_they_agree_on_and_drop_what_none_has() {
+        let t = tagger(ExampleVote::default());
+        // The rules see a defacement (6.4) and a poster (9.1); the examples like it are
+        // defacements that were reported on (6.4;6.5): 6.5 is added, 9.1 dropped.
+        let ticket = ticket(
+            "N-1",
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+        );
+        let tagging = t.tag(&ticket);
+        assert_eq!(tagging.source, TagSource::Rule);
+        assert_eq!(ids(&t, &tagging), ["6.4", "6.5"]);
+        let changes: Vec<(String, bool)> = tagging
+            .votes
+            .iter()
+            .map(|v| (t.catalog().entry(v.service).id.clone(), v.added))
+            .collect();
+        assert_eq!(changes, [("9.1".into(), false), ("6.5".into(), true)]);
+        let added = tagging.votes.iter().find(|v| v.added).unwrap();
+        assert!(added.share >= 0.5 && added.share <= 1.0, "{}", added.share);
+        // The primary is the rules' and stays, whatever the vote.
+        assert_eq!(
+            tagging.services[0].service,
+            t.catalog().resolve("6.4").unwrap()
+        );
+        // explain says the same.
+        let explained = t.explain(&ticket);
+        let vote = explained.vote.expect("the rules tagged");
+        assert!(vote.counted && vote.similarity >= vote.needed);
+        let change = |id: &str| vote.shares.iter().find(|s| s.id == id).unwrap().change;
+        assert_eq!(
+            (change("6.5"), change("9.1"), change("6.4")),
+            ("added", "dropped", "kept")
+        );
+    }
+
+    #[test]
+    fn examples_unlike_the_ticket_change_nothing() {
+        let t = tagger(ExampleVote::default());
+        // One word in common with the defacements, among many they do not have.
+        let ticket = ticket(
+            "N-2",
+            "Verunstaltet: Logo im Intranet",
+            "Das Logo im Intranet wirkt nach dem Relaunch verzerrt, bitte Grafikabteilung \
+             fragen, ob die Vorlage stimmt; Plakate folgen im Herbst",
+        );
+        let tagging = t.tag(&ticket);
+        assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
+        assert!(tagging.votes.is_empty());
+        assert!(!t.explain(&ticket).vote.unwrap().counted);
+    }
+
+    #[test]
+    fn off_it_leaves_the_rules_tags_as_they_are() {
+        let off = ExampleVote {
+            add: 2.0,
+            drop: 0.0,
+            ..ExampleVote::default()
+        };
+        let t = tagger(off);
+        let ticket = ticket(
+            "N-1",
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+        );
+        let tagging = t.tag(&ticket);
+        assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
+        assert!(tagging.votes.is_empty());
+    }
+
+    /// (ASCII text: what the matcher allocates on other text is not the vote's.)
+    #[test]
+    fn voting_allocates_nothing_once_warm() {
+        let t = tagger(ExampleVote::default());
+        let tickets = [
+            ticket(
+                "N-1",
+                "Startseite der Gemeinde verunstaltet",
+                "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+            ),
+            ticket("N-3", "Plakate", "Plakate zum Aktionsmonat, Flyer"),
+        ];
+        let mut out = Tagging::default();
+        for _ in 0..2 {
+            for ticket in &tickets {
+                t.tag_into(ticket, &mut out);
+            }
+        }
+        for ticket in &tickets {
+            let ((), n) = crate::alloc_count::allocations(|| t.tag_into(ticket, &mut out));
+            assert_eq!(n, 0, "{}: {n} allocations", ticket.id);
+        }
+        assert!(!t.tag(&tickets[0]).votes.is_empty(), "the vote ran");
+    }
+}
