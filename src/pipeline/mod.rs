@@ -545,6 +545,8 @@ mod tests {
 
     const JIRA: &str = "fixtures/exports/jira/all-fields.csv";
     const RT: &str = "fixtures/exports/rt/Results.tsv";
+    /// German text: the matcher's other path (normalisation) is warm too.
+    const OTRS_DE: &str = "fixtures/exports/otrs/ticket_search_de.csv";
 
     #[test]
     fn every_sink_sees_every_ticket_in_input_order_tagged_as_one_by_one() {
@@ -747,11 +749,17 @@ mod tests {
     fn tagging_allocates_nothing_once_warm() {
         let tagger = tagger();
         let mut tickets = Vec::new();
-        for (i, path) in [JIRA, RT].iter().enumerate() {
+        for (i, path) in [JIRA, RT, OTRS_DE].iter().enumerate() {
             let mut reader = Reader::open(path.as_ref(), i, &ImportOptions::default()).unwrap();
             tickets.extend(reader.read_to_end(&mut Diagnostics::default()).unwrap().0);
         }
         assert!(tickets.len() > 20);
+        assert!(
+            tickets
+                .iter()
+                .any(|t| t.texts.iter().any(|f| !f.text.is_ascii())),
+            "some text is not ASCII"
+        );
         let mut out = Tagging::default();
         for _ in 0..2 {
             for t in &tickets {

@@ -373,7 +373,7 @@ mod tests {
         let ticket = ticket(
             "N-1",
             "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
         );
         let tagging = t.tag(&ticket);
         assert_eq!(tagging.source, TagSource::Rule);
@@ -429,14 +429,13 @@ mod tests {
         let ticket = ticket(
             "N-1",
             "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
         );
         let tagging = t.tag(&ticket);
         assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
         assert!(tagging.votes.is_empty());
     }
 
-    /// (ASCII text: what the matcher allocates on other text is not the vote's.)
     #[test]
     fn voting_allocates_nothing_once_warm() {
         let t = tagger(ExampleVote::default());
@@ -444,9 +443,9 @@ mod tests {
             ticket(
                 "N-1",
                 "Startseite der Gemeinde verunstaltet",
-                "Parolen auf der Startseite, Plakate genannt; Webserver vom Netz",
+                "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
             ),
-            ticket("N-3", "Plakate", "Plakate zum Aktionsmonat, Flyer"),
+            ticket("N-3", "Plakate", "Plakate für den Aktionsmonat, Flyer"),
         ];
         let mut out = Tagging::default();
         for _ in 0..2 {
