@@ -94,6 +94,11 @@ struct Tally {
     by_rule: u64,
     by_index: u64,
     untagged: u64,
+    /// Tickets whose services the examples' vote changed, and the services it added and
+    /// dropped.
+    voted: u64,
+    added: u64,
+    dropped: u64,
     primaries: HashMap<EntryId, u64>,
 }
 
@@ -222,6 +227,13 @@ impl Sink for Tally {
                 TagSource::Index => self.by_index += 1,
                 TagSource::None => self.untagged += 1,
             }
+            let votes = &tagged.tagging.votes;
+            if !votes.is_empty() {
+                self.voted += 1;
+                let added = votes.iter().filter(|v| v.added).count() as u64;
+                self.added += added;
+                self.dropped += votes.len() as u64 - added;
+            }
             if let Some(p) = tagged.tagging.primary() {
                 *self.primaries.entry(p).or_default() += 1;
             }
@@ -252,6 +264,13 @@ fn print_summary(
             String::new()
         }
     );
+    if tally.voted > 0 {
+        eprintln!(
+            "the labelled examples' vote changed the services of {} of the {} tagged by rule: \
+             {} added, {} dropped (vote:+ID / vote:-ID; --no-example-vote turns it off)",
+            tally.voted, tally.by_rule, tally.added, tally.dropped
+        );
+    }
     let mut busiest: Vec<(EntryId, u64)> = tally.primaries.iter().map(|(&k, &v)| (k, v)).collect();
     busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if !busiest.is_empty() {

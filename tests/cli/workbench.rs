@@ -362,6 +362,14 @@ fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
     let row = on.lines().nth(1).unwrap();
     assert!(row.contains(",6.1;6.2,6.1,"), "{row}");
     assert!(row.ends_with(";vote:-6.5;vote:+6.2"), "{row}");
+    let a = args(&[]);
+    let out = tagger(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("vote changed the services of 1 of the 1 tagged by rule: 1 added, 1 dropped"),
+        "{stderr}"
+    );
     let jsonl = dir.path().join("tagged.jsonl");
     run(&["--quiet", "-o", jsonl.to_str().unwrap()]);
     let record: serde_json::Value =
