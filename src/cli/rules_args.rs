@@ -39,7 +39,8 @@ pub struct RulesArgs {
     /// best service stands above the others, in standard deviations; see docs/rules.md).
     #[arg(long, value_name = "SCORE", default_value_t = Fallback::DEFAULT_THRESHOLD)]
     pub fallback_threshold: f64,
-    /// Labelled example tickets the index fallback may take services from (repeatable; a CSV
+    /// Labelled example tickets the index fallback may take services from, and that vote on
+    /// the services the rules give tickets much like them (repeatable; a CSV
     /// `id,services,title,text` as `csirt-tagger examples` writes it, or a labels file of
     /// `review` as it is), besides the embedded ones of the default catalog.
     #[arg(long = "examples", value_name = "FILE")]
