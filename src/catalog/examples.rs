@@ -131,8 +131,6 @@ struct Built {
     postings: Vec<(u32, f32)>,
     /// Per example, its distinct keys' numbers, sorted.
     example_keys: Vec<Box<[u32]>>,
-    /// How many keys the vocabulary has.
-    keys: usize,
     /// Example ids, to leave a ticket's own out without comparing every example's id.
     ids: HashMap<Box<str>, Vec<u32>, FixedState>,
     build_time: Duration,
@@ -169,11 +167,33 @@ thread_local! {
 pub struct Neighbours<'a> {
     /// (example, BM25 score), best first; ties in file order.
     pub hits: &'a [(usize, f32)],
+    examples: &'a [Example],
     built: &'a Built,
     scratch: &'a Scratch,
 }
 
 impl Neighbours<'_> {
+    /// The sum of the hits' scores.
+    pub fn total(&self) -> f64 {
+        self.hits.iter().map(|&(_, s)| f64::from(s)).sum()
+    }
+
+    /// The share of the hits' scores given by those labelled with `service` (at any rank),
+    /// from 0 to 1; 0 without hits.
+    pub fn share(&self, service: EntryId) -> f64 {
+        let total = self.total();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let votes: f64 = self
+            .hits
+            .iter()
+            .filter(|&&(e, _)| self.examples[e].services.contains(&service))
+            .map(|&(_, s)| f64::from(s))
+            .sum();
+        votes / total + 0.0 // an empty sum is -0.0
+    }
+
     /// How alike the query and example `n` are: the share of their distinct keys they have in
     /// common (Jaccard, 0 to 1), whatever the lengths of both.
     pub fn similarity(&self, n: usize) -> f64 {
@@ -538,6 +558,7 @@ impl ExampleIndex {
             self.search(built, exclude, limit, s);
             f(Neighbours {
                 hits: &s.hits,
+                examples: &self.examples,
                 built,
                 scratch: s,
             })
@@ -561,7 +582,7 @@ impl ExampleIndex {
             ..
         } = s;
         let seen = &mut s.seen;
-        seen.resize(built.keys, false);
+        seen.resize(built.vocabulary.len(), false);
         for_each_key_in(text, key, |_, k| match built.vocabulary.get(k) {
             Some(&n) => {
                 if !std::mem::replace(&mut seen[n as usize], true) {
@@ -709,7 +730,6 @@ fn build(examples: &[Example]) -> Built {
             .push(n as u32);
     }
     Built {
-        keys: vocabulary.len(),
         vocabulary,
         ids,
         offsets,

@@ -23,8 +23,7 @@
 //! The threshold ([`Fallback::DEFAULT_THRESHOLD`]) and how it was calibrated: `docs/rules.md`.
 
 use crate::catalog::{
-    example_text, Catalog, CatalogIndex, EntryId, ExampleIndex, FieldMatch, Kind, Neighbour,
-    NEIGHBOURS,
+    Catalog, CatalogIndex, EntryId, ExampleIndex, FieldMatch, Kind, Neighbour, NEIGHBOURS,
 };
 use crate::import::{TextField, Ticket};
 
@@ -190,15 +189,8 @@ impl Fallback {
         let Some(examples) = &self.examples else {
             return Vec::new();
         };
-        let text = example_text(
-            &ticket.title,
-            ticket
-                .texts
-                .iter()
-                .filter(|f| !f.is_title)
-                .map(|f| f.text.as_str()),
-        );
-        let hits = examples.neighbours(&text, &ticket.id, NEIGHBOURS);
+        let hits =
+            super::vote::ticket_neighbours(examples, ticket, NEIGHBOURS, |n| n.hits.to_vec());
         let total: f64 = hits.iter().map(|&(_, s)| f64::from(s)).sum();
         if total <= 0.0 {
             return Vec::new();

@@ -70,6 +70,22 @@ pub struct VoteChange {
 /// How many of the nearest examples' similarities the guard averages.
 const SIMILARITY_OF: usize = 3;
 
+/// Calls `f` with the examples most like `ticket` (its title, then its other texts; never
+/// itself), at most `limit`: what the vote and the fallback ask.
+pub(super) fn ticket_neighbours<R>(
+    examples: &ExampleIndex,
+    ticket: &Ticket,
+    limit: usize,
+    f: impl FnOnce(Neighbours<'_>) -> R,
+) -> R {
+    let texts = ticket
+        .texts
+        .iter()
+        .filter(|f| !f.is_title)
+        .map(|f| f.text.as_str());
+    examples.with_neighbours(&ticket.title, texts, &ticket.id, limit, f)
+}
+
 impl ExampleVote {
     /// Lets the examples most like `ticket` correct `out.services` (tagged by the rules),
     /// recording each change in `out.votes`. A dropped tag goes to `spare` and an added one
@@ -82,12 +98,7 @@ impl ExampleVote {
         out: &mut Tagging,
         spare: &mut Vec<ServiceTag>,
     ) {
-        let texts = ticket
-            .texts
-            .iter()
-            .filter(|f| !f.is_title)
-            .map(|f| f.text.as_str());
-        examples.with_neighbours(&ticket.title, texts, &ticket.id, self.neighbours, |n| {
+        ticket_neighbours(examples, ticket, self.neighbours, |n| {
             self.apply_with(examples, &n, out, spare)
         });
     }
@@ -103,24 +114,14 @@ impl ExampleVote {
             Some(alike) if alike >= self.similarity => {}
             _ => return,
         }
-        let total: f64 = n.hits.iter().map(|&(_, s)| f64::from(s)).sum();
-        if total <= 0.0 {
+        if n.total() <= 0.0 {
             return;
         }
-        let share = |service: EntryId| {
-            n.hits
-                .iter()
-                .filter(|&&(e, _)| examples.examples()[e].services.contains(&service))
-                .map(|&(_, s)| f64::from(s))
-                .sum::<f64>()
-                / total
-                + 0.0 // an empty sum is -0.0
-        };
         // The primary stays; the others the examples do not back go back to `spare`.
         let mut i = 1;
         while i < out.services.len() {
             let service = out.services[i].service;
-            let s = share(service);
+            let s = n.share(service);
             if s >= self.drop {
                 i += 1;
                 continue;
@@ -140,7 +141,7 @@ impl ExampleVote {
                 if seen {
                     continue;
                 }
-                let s = share(service);
+                let s = n.share(service);
                 if s + 1e-9 >= self.add {
                     let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
                         service,
@@ -236,14 +237,9 @@ impl ExampleVote {
         ticket: &Ticket,
         tagging: &Tagging,
     ) -> ExplainedVote {
-        let texts = ticket
-            .texts
-            .iter()
-            .filter(|f| !f.is_title)
-            .map(|f| f.text.as_str());
-        examples.with_neighbours(&ticket.title, texts, &ticket.id, self.neighbours, |n| {
+        ticket_neighbours(examples, ticket, self.neighbours, |n| {
             let similarity = self.alike(&n).unwrap_or(0.0);
-            let total: f64 = n.hits.iter().map(|&(_, s)| f64::from(s)).sum();
+            let total = n.total();
             let neighbours = n
                 .hits
                 .iter()
@@ -268,12 +264,6 @@ impl ExampleVote {
             let mut shares: Vec<VoteShare> = services
                 .into_iter()
                 .map(|service| {
-                    let votes: f64 = n
-                        .hits
-                        .iter()
-                        .filter(|&&(e, _)| examples.examples()[e].services.contains(&service))
-                        .map(|&(_, s)| f64::from(s))
-                        .sum();
                     let change = match tagging.votes.iter().find(|v| v.service == service) {
                         Some(v) if v.added => "added",
                         Some(_) => "dropped",
@@ -282,11 +272,7 @@ impl ExampleVote {
                     VoteShare {
                         id: catalog.entry(service).id.clone(),
                         name: catalog.entry(service).name.clone(),
-                        share: if total > 0.0 {
-                            votes / total + 0.0
-                        } else {
-                            0.0
-                        },
+                        share: n.share(service),
                         change,
                     }
                 })
