@@ -4,7 +4,12 @@
 # JSON lines, and compares their outputs byte for byte; where they differ, says whether the
 # tags themselves differ (services, primary, source, rules) or only the bytes around them.
 #
-#   benches/same-output.sh OLD_BINARY [NEW_BINARY]   # NEW defaults to target/release/csirt-tagger
+#   benches/same-output.sh [--all] OLD_BINARY [NEW_BINARY]   # NEW defaults to target/release/csirt-tagger
+#
+# By default the rules' tags only (`tag --no-fallback`): what an engine change must keep. With
+# --all, `tag` as a user runs it: the index fallback and the labelled examples' vote too (what a
+# change to the examples' index or the vote must keep; a change to the embedded examples changes
+# it by design).
 #
 # Build the old one from a worktree, e.g.
 #   git worktree add /tmp/old COMMIT && (cd /tmp/old && CARGO_TARGET_DIR=/tmp/old-target cargo build --release)
@@ -12,7 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-old=${1:?usage: benches/same-output.sh OLD_BINARY [NEW_BINARY]}
+mode=(--no-fallback)
+if [ "${1:-}" = --all ]; then mode=(); shift; fi
+old=${1:?usage: benches/same-output.sh [--all] OLD_BINARY [NEW_BINARY]}
 new=${2:-target/release/csirt-tagger}
 [ -x "$old" ] && [ -x "$new" ] || { echo "same-output.sh: both binaries must exist" >&2; exit 2; }
 work=$(mktemp -d)
@@ -45,8 +52,8 @@ same=0 differ=0 tags_differ=0 rows=0
 for f in "${inputs[@]}"; do
   for ext in csv jsonl; do
     o="$work/old.$ext" n="$work/new.$ext"
-    "$old" -q tag "$f" --no-fallback -o "$o" 2> "$work/old.err" || true
-    "$new" -q tag "$f" --no-fallback -o "$n" 2> "$work/new.err" || true
+    "$old" -q tag "$f" "${mode[@]}" -o "$o" 2> "$work/old.err" || true
+    "$new" -q tag "$f" "${mode[@]}" -o "$n" 2> "$work/new.err" || true
     if [ -f "$o" ] && [ -f "$n" ] && cmp -s "$o" "$n"; then
       same=$((same + 1))
       [ "$ext" = csv ] && rows=$((rows + $(wc -l < "$n")))
@@ -64,5 +71,5 @@ for f in "${inputs[@]}"; do
     rm -f "$o" "$n"
   done
 done
-echo "same-output: ${#inputs[@]} inputs x {csv, jsonl}: $same identical, $differ differ ($tags_differ with other tags); $rows CSV lines compared"
+echo "same-output${mode[0]:+ (${mode[0]})}${mode[0]:- (with the fallback and the vote)}: ${#inputs[@]} inputs x {csv, jsonl}: $same identical, $differ differ ($tags_differ with other tags); $rows CSV lines compared"
 [ "$differ" -eq 0 ]
