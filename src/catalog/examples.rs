@@ -47,7 +47,7 @@ pub const NEIGHBOURS: usize = 10;
 /// said at its start.
 pub const MAX_EXAMPLE_BYTES: usize = 2_000;
 
-/// The embedded examples of `csirt-2.1`: the tuning part and the round-2 batch of
+/// The embedded examples of `csirt-2.1`: the tuning part and the round-2 and round-4 batches of
 /// `fixtures/labelled/many-hands` (never its blind part) and the older labelled set, written
 /// by `csirt-tagger examples`.
 const EMBEDDED_CSIRT: &str = include_str!("../../index/examples-csirt-2.1.csv");
