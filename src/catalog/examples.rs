@@ -167,6 +167,8 @@ thread_local! {
 pub struct Neighbours<'a> {
     /// (example, BM25 score), best first; ties in file order.
     pub hits: &'a [(usize, f32)],
+    /// The sum of the hits' scores, summed once: every share divides by it.
+    total: f64,
     examples: &'a [Example],
     built: &'a Built,
     scratch: &'a Scratch,
@@ -175,13 +177,13 @@ pub struct Neighbours<'a> {
 impl Neighbours<'_> {
     /// The sum of the hits' scores.
     pub fn total(&self) -> f64 {
-        self.hits.iter().map(|&(_, s)| f64::from(s)).sum()
+        self.total
     }
 
     /// The share of the hits' scores given by those labelled with `service` (at any rank),
     /// from 0 to 1; 0 without hits.
     pub fn share(&self, service: EntryId) -> f64 {
-        let total = self.total();
+        let total = self.total;
         if total <= 0.0 {
             return 0.0;
         }
@@ -558,6 +560,7 @@ impl ExampleIndex {
             self.search(built, exclude, limit, s);
             f(Neighbours {
                 hits: &s.hits,
+                total: s.hits.iter().map(|&(_, score)| f64::from(score)).sum(),
                 examples: &self.examples,
                 built,
                 scratch: s,

@@ -189,9 +189,9 @@ impl Fallback {
         let Some(examples) = &self.examples else {
             return Vec::new();
         };
-        let hits =
-            super::vote::ticket_neighbours(examples, ticket, NEIGHBOURS, |n| n.hits.to_vec());
-        let total: f64 = hits.iter().map(|&(_, s)| f64::from(s)).sum();
+        let (hits, total) = super::vote::ticket_neighbours(examples, ticket, NEIGHBOURS, |n| {
+            (n.hits.to_vec(), n.total())
+        });
         if total <= 0.0 {
             return Vec::new();
         }
