@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
+use super::classifier::ExampleModel;
 use super::load::{Catalog, EntryId, Kind};
 use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
 
@@ -91,6 +92,9 @@ pub struct ExampleIndex {
     /// Where the examples came from (`<embedded:...>` or paths), for reports.
     origins: Vec<String>,
     built: OnceLock<Built>,
+    model: OnceLock<ExampleModel>,
+    /// Where a trained model is saved and read back ([`ExampleModel::load_or_train`]).
+    model_cache: Option<std::path::PathBuf>,
 }
 
 /// FNV-1a: keys are a few bytes long, where SipHash's setup costs more than the hashing; and
@@ -355,7 +359,11 @@ pub fn example_text<'a>(title: &str, texts: impl IntoIterator<Item = &'a str>) -
 }
 
 /// [`example_text`] into `out` (cleared first).
-fn example_text_into<'a>(out: &mut String, title: &str, texts: impl IntoIterator<Item = &'a str>) {
+pub(super) fn example_text_into<'a>(
+    out: &mut String,
+    title: &str,
+    texts: impl IntoIterator<Item = &'a str>,
+) {
     out.clear();
     out.push_str(title.trim());
     for t in texts {
@@ -507,11 +515,28 @@ impl ExampleIndex {
             examples,
             origins,
             built: OnceLock::new(),
+            model: OnceLock::new(),
+            model_cache: None,
         }
     }
 
     fn built(&self) -> &Built {
         self.built.get_or_init(|| build(&self.examples))
+    }
+
+    /// Saves the classifier learnt from these examples in `dir`, and reads it back from there
+    /// when the same examples were learnt before (`None`: train it every run).
+    pub fn with_model_cache(mut self, dir: Option<std::path::PathBuf>) -> ExampleIndex {
+        self.model_cache = dir;
+        self
+    }
+
+    /// The classifier learnt from the examples (trained, or read from the model cache, when
+    /// first asked).
+    pub fn model(&self) -> &ExampleModel {
+        self.model.get_or_init(|| {
+            ExampleModel::load_or_train(&self.examples, self.model_cache.as_deref())
+        })
     }
 
     /// The examples, in file order.

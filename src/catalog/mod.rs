@@ -9,10 +9,12 @@
 //! id (`6.3`), a slug (`artifact-analysis`) or, where the catalog allows it, a relative id with
 //! an explicit prefix (`rel:2.3`), and always answers with the official entry.
 
+mod classifier;
 mod examples;
 mod index;
 mod load;
 
+pub use classifier::ExampleModel;
 pub use examples::{
     example_text, keys, load_examples_file, read_examples, words_and_keys, Example, ExampleIndex,
     Neighbour, Neighbours, EMBEDDED_EXAMPLES, KEY_CHARS, MAX_EXAMPLE_BYTES, NEIGHBOURS,

@@ -401,14 +401,21 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         let status = if v.counted {
             p.green("counted")
         } else {
-            "not counted: the examples are not alike enough".to_string()
+            format!("not counted: {}", v.reason.unwrap_or("no vote"))
+        };
+        let guard = match (v.similarity, v.confidence) {
+            (Some(s), _) => format!("nearest three {} alike, {} needed", num(s), num(v.needed)),
+            (_, Some(c)) => format!(
+                "classifier, likeliest service {}, {} needed; shares are probabilities",
+                num(c),
+                num(v.needed)
+            ),
+            _ => String::new(),
         };
         writeln!(
             out,
-            "\n{} (nearest three {} alike, {} needed): {status}",
+            "\n{} ({guard}): {status}",
             p.bold("Labelled examples' vote"),
-            num(v.similarity),
-            num(v.needed)
         )?;
         for s in &v.shares {
             let change = match s.change {

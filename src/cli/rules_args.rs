@@ -9,7 +9,7 @@ use csirt_tagger::catalog::{
     load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
 };
 use csirt_tagger::rules::{Limits, Matcher, RuleSetBuilder};
-use csirt_tagger::tag::{ExampleVote, Fallback, Tagger};
+use csirt_tagger::tag::{ExampleVote, Fallback, Learner, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
 use super::catalog_args::{build_index, load_catalog};
@@ -56,21 +56,52 @@ pub struct RulesArgs {
     /// the rules (see docs/rules.md, "The examples' vote").
     #[arg(long)]
     pub no_example_vote: bool,
-    /// Share of the nearest examples' votes a service the rules did not tag needs to be added
-    /// (0 to 1; above 1 never adds).
-    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().add)]
-    pub vote_add: f64,
-    /// Share of the nearest examples' votes below which a service the rules tagged after the
-    /// primary is dropped (0 to 1; 0 never drops).
+    /// What judges the rules' services from the examples: `classifier`, a model learnt from
+    /// all of them (a service's share is its probability), or `neighbours`, the ten examples
+    /// most like the ticket (a service's share is its part of their scores).
+    #[arg(long, value_name = "LEARNER", value_enum, default_value_t = VoteBy::Classifier)]
+    pub vote_by: VoteBy,
+    /// Share a service the rules did not tag needs to be added (0 to 1; above 1 never adds)
+    /// [default: 0.7 by the classifier, 0.5 by the neighbours].
+    #[arg(long, value_name = "SHARE")]
+    pub vote_add: Option<f64>,
+    /// Share below which a service the rules tagged after the primary is dropped (0 to 1; 0
+    /// never drops).
     #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().drop)]
     pub vote_drop: f64,
+    /// The probability the classifier must give some service for the vote to count (0 to 1).
+    #[arg(long, value_name = "PROBABILITY", default_value_t = ExampleVote::default().sure)]
+    pub vote_sure: f64,
     /// How alike (share of distinct words in common, 0 to 1) the nearest examples must be for
-    /// their vote to count.
+    /// their vote to count (`--vote-by neighbours`).
     #[arg(long, value_name = "SIMILARITY", default_value_t = ExampleVote::default().similarity)]
     pub vote_similarity: f64,
     /// Bounds on what the rules may cost.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Where the classifier of the examples is saved between runs: `$CSIRT_TAGGER_CACHE` (empty:
+/// nowhere, train it every run), else `$XDG_CACHE_HOME/csirt-tagger`, else
+/// `$HOME/.cache/csirt-tagger`. Training takes a second or two; reading it back a few ms.
+pub fn model_cache() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = std::env::var_os("CSIRT_TAGGER_CACHE") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("csirt-tagger"))
+}
+
+/// `--vote-by`: which learner the examples' vote asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VoteBy {
+    /// A logistic regression per service over the examples' word and character n-grams.
+    Classifier,
+    /// The ten nearest examples (BM25 over word keys).
+    Neighbours,
 }
 
 /// Bounds on what a rule set may cost (see `Limits`); a rule over one is an error that names
@@ -123,8 +154,10 @@ impl Default for RulesArgs {
             no_embedded_examples: false,
             example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
             no_example_vote: false,
-            vote_add: ExampleVote::default().add,
+            vote_by: VoteBy::Classifier,
+            vote_add: None,
             vote_drop: ExampleVote::default().drop,
+            vote_sure: ExampleVote::default().sure,
             vote_similarity: ExampleVote::default().similarity,
             limits: LimitArgs::default(),
         }
@@ -146,11 +179,12 @@ impl RulesArgs {
         if !(0.0..=1.0).contains(&self.example_share) {
             anyhow::bail!("--example-share must be a number from 0 to 1");
         }
-        if self.vote_add.is_nan() || self.vote_add < 0.0 || !(0.0..=1.0).contains(&self.vote_drop) {
+        let vote = self.vote();
+        if vote.add.is_nan() || vote.add < 0.0 || !(0.0..=1.0).contains(&vote.drop) {
             anyhow::bail!("--vote-add must be a number from 0 up, --vote-drop from 0 to 1");
         }
-        if !(0.0..=1.0).contains(&self.vote_similarity) {
-            anyhow::bail!("--vote-similarity must be a number from 0 to 1");
+        if !(0.0..=1.0).contains(&vote.similarity) || !(0.0..=1.0).contains(&vote.sure) {
+            anyhow::bail!("--vote-similarity and --vote-sure must be numbers from 0 to 1");
         }
         let catalog = load_catalog(global)?;
         if self.no_fallback && !self.examples.is_empty() {
@@ -174,16 +208,48 @@ impl RulesArgs {
                     .with_threshold(self.fallback_threshold)
                     .with_examples(self.load_examples(global, &catalog)?)
                     .with_example_share(self.example_share)
-                    .with_vote((!self.no_example_vote).then_some(ExampleVote {
-                        add: self.vote_add,
-                        drop: self.vote_drop,
-                        similarity: self.vote_similarity,
-                        ..ExampleVote::default()
-                    })),
+                    .with_vote((!self.no_example_vote).then_some(vote)),
             ),
         };
-        let tagger = Tagger::new(catalog, matcher)?.with_fallback(fallback);
-        Ok(Box::leak(Box::new(tagger)))
+        let tagger: &'static Tagger = Box::leak(Box::new(
+            Tagger::new(catalog, matcher)?.with_fallback(fallback),
+        ));
+        // The classifier is trained (or read back from the cache) beside the reading of the
+        // first tickets rather than by the first worker that needs it, which would hold the
+        // others waiting.
+        if let Some((examples, vote)) = tagger.fallback().and_then(|f| f.vote()) {
+            if vote.learner == Learner::Classifier {
+                let verbose = global.verbose;
+                std::thread::spawn(move || {
+                    let model = examples.model();
+                    if verbose {
+                        eprintln!(
+                            "csirt-tagger: classifier of the examples ready in {:.1} ms ({} \
+                             features, {} services)",
+                            model.train_time().as_secs_f64() * 1000.0,
+                            model.features(),
+                            model.services().len()
+                        );
+                    }
+                });
+            }
+        }
+        Ok(tagger)
+    }
+
+    /// The examples' vote the options ask for.
+    fn vote(&self) -> ExampleVote {
+        let base = match self.vote_by {
+            VoteBy::Classifier => ExampleVote::default(),
+            VoteBy::Neighbours => ExampleVote::neighbours(),
+        };
+        ExampleVote {
+            add: self.vote_add.unwrap_or(base.add),
+            drop: self.vote_drop,
+            similarity: self.vote_similarity,
+            sure: self.vote_sure,
+            ..base
+        }
     }
 
     /// The labelled examples: the embedded ones of the catalog (unless
@@ -218,7 +284,7 @@ impl RulesArgs {
         if examples.is_empty() {
             return Ok(None);
         }
-        let index = ExampleIndex::new(examples, origins);
+        let index = ExampleIndex::new(examples, origins).with_model_cache(model_cache());
         if global.verbose {
             eprintln!(
                 "csirt-tagger: {} labelled example(s) read in {:.1} ms ({}); indexed when a \

@@ -29,7 +29,8 @@
 //! `like` lists, for a tag the index took from labelled examples, the examples that voted for
 //! it: `{"id":"SIR0020117","services":["6.4","6.5"],"score":14.8}`. `votes` lists what the
 //! examples' vote beside the rules changed (`tag::ExampleVote`):
-//! `{"service":"6.5","change":"added","share":0.62}` (`dropped` for a service taken out).
+//! `{"service":"6.5","change":"added","share":0.82}` (`dropped` for a service taken out; the
+//! share is the classifier's probability, or with `--vote-by neighbours` the neighbours' part).
 //!
 //! `columns` keeps every input column as `[header, value]` pairs, so repeated headers survive;
 //! a match's `column` indexes them, its `start` and `end` are byte offsets into the field's

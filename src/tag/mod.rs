@@ -24,7 +24,9 @@ pub use explain::{
 };
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
-pub use vote::{change_label, ExampleVote, ExplainedVote, VoteChange, VoteNeighbour, VoteShare};
+pub use vote::{
+    change_label, ExampleVote, ExplainedVote, Learner, VoteChange, VoteNeighbour, VoteShare,
+};
 
 use score::tagged_services_into;
 

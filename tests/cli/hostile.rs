@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use super::tagger;
 
@@ -114,7 +114,7 @@ fn an_empty_file_is_refused_by_every_command_with_exit_1() {
         );
     }
     // The same from stdin.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+    let mut child = crate::binary()
         .args(["tag", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

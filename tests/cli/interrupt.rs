@@ -30,7 +30,7 @@ fn big_export(dir: &Path, copies: usize) -> PathBuf {
 }
 
 fn spawn(args: &[&str], dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+    crate::binary()
         .current_dir(dir)
         .args(args)
         .stdin(Stdio::null())
@@ -165,7 +165,7 @@ fn sigterm_during_tag_leaves_no_output_and_exits_143() {
 #[test]
 fn ctrl_c_while_waiting_for_stdin_still_ends_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+    let mut child = crate::binary()
         .current_dir(dir.path())
         .args(["tag", "-", "-o", "tagged.csv"])
         .stdin(Stdio::piped())
@@ -198,7 +198,7 @@ fn ctrl_c_while_waiting_for_stdin_still_ends_cleanly() {
 /// `csirt-tagger ... | head -1`: output to a pipe whose reader has gone. Exits 0 with nothing
 /// on stderr (no "Broken pipe", no panic).
 fn into_closed_pipe(args: &[&str], stdin: Option<&Path>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+    let mut child = crate::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .stdin(match stdin {

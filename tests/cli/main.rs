@@ -45,9 +45,20 @@ pub fn output_bounded(mut command: Command) -> Output {
     waiter.join().expect("the waiting thread ends")
 }
 
+/// The `csirt-tagger` binary as a command, its model cache in this build's own temporary
+/// directory (so tests never write to the user's `~/.cache`, and share one trained model).
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"));
+    command.env(
+        "CSIRT_TAGGER_CACHE",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("model-cache"),
+    );
+    command
+}
+
 /// Runs csirt-tagger with `args` from the crate root and returns what it did.
 pub fn tagger(args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"));
+    let mut command = binary();
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
@@ -59,7 +70,7 @@ pub fn tagger(args: &[&str]) -> Output {
 pub fn tagger_with_stdin(args: &[&str], stdin: &str) -> Output {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = std::fs::File::open(root.join(stdin)).expect("the stdin fixture exists");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"));
+    let mut command = binary();
     command.current_dir(root).args(args).stdin(file);
     output_bounded(command)
 }

@@ -30,7 +30,7 @@ fn times() -> usize {
 }
 
 fn command(args: &[&str], inputs: &[PathBuf], n: usize) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"));
+    let mut cmd = crate::binary();
     cmd.args(args);
     for _ in 0..n {
         cmd.args(inputs);

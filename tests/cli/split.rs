@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::{output_bounded, stdout_of, tagger};
 
@@ -13,7 +13,7 @@ fn tag_stdin(args: &[&str], input: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stdin");
     std::fs::write(&path, input).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"));
+    let mut command = crate::binary();
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use super::{stdout_of, tagger};
 
@@ -213,7 +213,7 @@ fn stdin_gives_the_same_output_as_the_file() {
         "tag",
         "fixtures/exports/otrs/ticket_search_2026-11-28_09-15.csv",
     ]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csirt-tagger"))
+    let mut child = crate::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["tag", "-"])
         .stdin(Stdio::piped())
