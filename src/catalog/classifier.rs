@@ -210,8 +210,16 @@ thread_local! {
 /// `lower` (a lower-cased text), in the order of the text, as often as each occurs.
 /// `bounds` is a buffer.
 fn grams(lower: &str, bounds: &mut Vec<usize>, mut emit: impl FnMut(u64)) {
-    // Words: runs of two or more word characters (scikit-learn's `\b\w\w+\b`), and pairs of
-    // adjacent ones.
+    word_grams(lower, |g, _| emit(g));
+    for word in lower.split_whitespace() {
+        char_grams(word, bounds, &mut emit);
+    }
+}
+
+/// The word grams of [`grams`]: calls `emit(hash, span)` for every word (runs of two or more
+/// word characters: scikit-learn's `\b\w\w+\b`) and every pair of adjacent words, `span`
+/// being the bytes of `lower` it covers.
+fn word_grams(lower: &str, mut emit: impl FnMut(u64, std::ops::Range<usize>)) {
     let mut previous: Option<(usize, usize)> = None;
     let mut start: Option<usize> = None;
     let ends = lower
@@ -229,49 +237,50 @@ fn grams(lower: &str, bounds: &mut Vec<usize>, mut emit: impl FnMut(u64)) {
             // One character is no token (scikit-learn's pairs skip it too).
             continue;
         }
-        emit((fnv(FNV_START, word.as_bytes()) & !1) | WORD);
+        emit((fnv(FNV_START, word.as_bytes()) & !1) | WORD, st..i);
         if let Some((ps, pe)) = previous {
             let pair = fnv(
                 fnv(fnv(FNV_START, &lower.as_bytes()[ps..pe]), b" "),
                 word.as_bytes(),
             );
-            emit((pair & !1) | WORD);
+            emit((pair & !1) | WORD, ps..i);
         }
         previous = Some((st, i));
     }
-    // Characters: the n-grams of each word padded with a space (scikit-learn's `char_wb`; a
-    // padded word shorter than the longest n is also a gram of its own length, and one
-    // shorter than the shortest n is one gram). Hashed from each start, one character
-    // longer at a time.
-    for word in lower.split_whitespace() {
-        bounds.clear();
-        bounds.push(0);
-        bounds.extend(word.char_indices().map(|(i, _)| i + 1));
-        bounds.push(word.len() + 1);
-        bounds.push(word.len() + 2);
-        // bounds[i] is where character i of " word " starts; the last entry is its end.
-        let chars = bounds.len() - 1;
-        let byte = |i: usize| -> u8 {
-            if i == 0 || i == word.len() + 1 {
-                b' '
-            } else {
-                word.as_bytes()[i - 1]
+}
+
+/// The character grams of [`grams`] for one whitespace-separated `word`: its n-grams padded
+/// with a space (scikit-learn's `char_wb`; a padded word shorter than the longest n is also a
+/// gram of its own length, and one shorter than the shortest n is one gram), hashed from each
+/// start one character longer at a time. `bounds` is a buffer.
+fn char_grams(word: &str, bounds: &mut Vec<usize>, emit: &mut impl FnMut(u64)) {
+    bounds.clear();
+    bounds.push(0);
+    bounds.extend(word.char_indices().map(|(i, _)| i + 1));
+    bounds.push(word.len() + 1);
+    bounds.push(word.len() + 2);
+    // bounds[i] is where character i of " word " starts; the last entry is its end.
+    let chars = bounds.len() - 1;
+    let byte = |i: usize| -> u8 {
+        if i == 0 || i == word.len() + 1 {
+            b' '
+        } else {
+            word.as_bytes()[i - 1]
+        }
+    };
+    let shortest = (*CHAR_GRAMS.start()).min(chars);
+    for from in 0..chars {
+        let longest = (*CHAR_GRAMS.end()).min(chars - from);
+        if longest < shortest {
+            break;
+        }
+        let mut h = FNV_START;
+        for n in 1..=longest {
+            for i in bounds[from + n - 1]..bounds[from + n] {
+                h = (h ^ u64::from(byte(i))).wrapping_mul(0x0100_0000_01b3);
             }
-        };
-        let shortest = (*CHAR_GRAMS.start()).min(chars);
-        for from in 0..chars {
-            let longest = (*CHAR_GRAMS.end()).min(chars - from);
-            if longest < shortest {
-                break;
-            }
-            let mut h = FNV_START;
-            for n in 1..=longest {
-                for i in bounds[from + n - 1]..bounds[from + n] {
-                    h = (h ^ u64::from(byte(i))).wrapping_mul(0x0100_0000_01b3);
-                }
-                if n >= shortest {
-                    emit((h & !1) | CHAR);
-                }
+            if n >= shortest {
+                emit((h & !1) | CHAR);
             }
         }
     }
@@ -348,6 +357,30 @@ pub fn fingerprint(examples: &[Example]) -> [u8; 32] {
         h.update(e.text.as_bytes());
     }
     h.finalize().into()
+}
+
+/// How many models the cache keeps: each set of examples a team tags with (`--examples`) has
+/// its own, 7 MB each; the least recently written go first.
+const CACHED_MODELS: usize = 8;
+
+/// Deletes all but the `keep` most recently written models in `dir` (best effort).
+fn prune_cache(dir: &std::path::Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut models: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("model-") && name.ends_with(".bin")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    models.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, path) in models.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Reads little-endian numbers from a saved model, failing on a short file.
@@ -567,12 +600,15 @@ impl ExampleModel {
         }
         let model = ExampleModel::train(examples);
         // Written beside, then renamed: a reader never sees half a model.
-        let _ = std::fs::create_dir_all(dir).and_then(|()| {
+        let saved = std::fs::create_dir_all(dir).and_then(|()| {
             let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
             std::io::Write::write_all(&mut tmp, &model.to_bytes())?;
             tmp.persist(&path).map_err(|e| e.error)?;
             Ok(())
         });
+        if saved.is_ok() {
+            prune_cache(dir, CACHED_MODELS);
+        }
         model
     }
 
@@ -643,6 +679,72 @@ impl ExampleModel {
             ids: Default::default(),
             train_time: Duration::ZERO,
         })
+    }
+
+    /// What in the text made of `title` and `texts` weighs most for or against `service`: its
+    /// words (as whitespace separates them, with the character n-grams inside them) and word
+    /// pairs, each with its part of the model's margin (log-odds; positive for), the `limit`
+    /// heaviest first. A feature several words share counts for the first of them, so that
+    /// the parts and the intercept sum to the margin. Empty for a service the model does not
+    /// answer for. For `explain`: it costs a few allocations.
+    pub fn weighing<'t>(
+        &self,
+        title: &str,
+        texts: impl IntoIterator<Item = &'t str>,
+        service: EntryId,
+        limit: usize,
+    ) -> Vec<(String, f64)> {
+        let Ok(k) = self.services.binary_search(&service) else {
+            return Vec::new();
+        };
+        let mut s = Scratch::default();
+        example_text_into(&mut s.text, title, texts);
+        featurize(&self.vocabulary, &self.idf, self.words, &mut s);
+        let value: HashMap<u32, f32> = s.features.iter().copied().collect();
+        let classes = self.services.len();
+        let mut seen = std::collections::HashSet::new();
+        let mut part = |g: u64| -> f64 {
+            match self.vocabulary.get(g) {
+                Some(f) if seen.insert(f) => {
+                    f64::from(self.weights[f as usize * classes + k] * value[&f])
+                }
+                _ => 0.0,
+            }
+        };
+        let lower = std::mem::take(&mut s.lower);
+        let mut parts: Vec<(String, f64)> = Vec::new();
+        let add = |parts: &mut Vec<(String, f64)>, what: &str, v: f64| {
+            if v == 0.0 {
+                return;
+            }
+            match parts.iter_mut().find(|(w, _)| w == what) {
+                Some((_, total)) => *total += v,
+                None => parts.push((what.to_string(), v)),
+            }
+        };
+        // Words and their character grams, by whitespace-separated word (its word characters
+        // trimmed of punctuation at either end, as a reader would name it).
+        let mut bounds = Vec::new();
+        for word in lower.split_whitespace() {
+            let mut v = 0.0;
+            // Its words, and pairs inside it (`phishing-mail`), are the word's.
+            word_grams(word, |g, _| v += part(g));
+            char_grams(word, &mut bounds, &mut |g| v += part(g));
+            let name = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+            add(&mut parts, if name.is_empty() { word } else { name }, v);
+        }
+        // Pairs across two whitespace-separated words.
+        word_grams(&lower, |g, span| {
+            let text = &lower[span];
+            if text.split_whitespace().nth(1).is_some() {
+                let v = part(g);
+                let pair: Vec<&str> = text.split_whitespace().collect();
+                add(&mut parts, &pair.join(" "), v);
+            }
+        });
+        parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        parts.truncate(limit);
+        parts
     }
 
     /// Whether an example has the id `id` (its label is in the model).
@@ -1021,6 +1123,79 @@ mod tests {
         let one_by_one: Vec<u32> = mixed.iter().filter_map(|&g| table.get(g)).collect();
         assert_eq!(all, one_by_one);
         assert_eq!(all.len(), 2000);
+    }
+
+    #[test]
+    fn the_words_that_weigh_sum_to_the_margin() {
+        let mut examples = Vec::new();
+        for i in 0..10 {
+            examples.push(example(
+                &format!("p{i}"),
+                1,
+                &format!("Phishing-Mail gemeldet {i}, Zugangsdaten eingegeben"),
+            ));
+            examples.push(example(
+                &format!("d{i}"),
+                2,
+                &format!("DDoS auf den Webserver {i}, Botnetz flutet"),
+            ));
+        }
+        let model = ExampleModel::train(&examples);
+        let (title, text) = (
+            "Phishing-Mail gemeldet",
+            "Zugangsdaten eingegeben, Webserver ok",
+        );
+        let parts = model.weighing(title, [text], EntryId(1), 100);
+        let margin: f64 = parts.iter().map(|(_, v)| v).sum::<f64>() + model.intercepts[0];
+        let p = model.with_probabilities(title, [text], |p| p[0]);
+        assert!(
+            (sigmoid(margin) - p).abs() < 1e-4,
+            "{} vs {p}",
+            sigmoid(margin)
+        );
+        // The heaviest word for phishing is one of its own; the server weighs against it.
+        let top = model.weighing(title, [text], EntryId(1), 3);
+        assert_eq!(top.len(), 3);
+        assert!(
+            [
+                "phishing-mail",
+                "gemeldet",
+                "zugangsdaten",
+                "eingegeben",
+                "phishing-mail gemeldet"
+            ]
+            .contains(&top[0].0.as_str()),
+            "{top:?}"
+        );
+        assert!(top[0].1 > 0.0);
+        let server = parts
+            .iter()
+            .find(|(w, _)| w == "webserver")
+            .expect("weighed");
+        assert!(server.1 < 0.0, "{parts:?}");
+        // A service it does not answer for: nothing.
+        assert!(model.weighing(title, [text], EntryId(9), 5).is_empty());
+    }
+
+    #[test]
+    fn the_cache_keeps_the_most_recent_models_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::time::SystemTime::now() - std::time::Duration::from_secs(1000);
+        for i in 0..5u64 {
+            let path = dir.path().join(format!("model-{i}.bin"));
+            std::fs::write(&path, b"x").unwrap();
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(base + std::time::Duration::from_secs(i * 10))
+                .unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+        prune_cache(dir.path(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["model-3.bin", "model-4.bin", "notes.txt"]);
     }
 
     #[test]

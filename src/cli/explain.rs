@@ -430,6 +430,18 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
                 s.name,
                 num(s.share)
             )?;
+            if !s.words.is_empty() {
+                let words: Vec<String> = s
+                    .words
+                    .iter()
+                    .map(|w| format!("{} {:+.2}", w.word, w.weight))
+                    .collect();
+                writeln!(
+                    out,
+                    "      {}",
+                    p.dim(&sanitize(&format!("weighing: {}", words.join(", "))))
+                )?;
+            }
         }
         let like: Vec<String> = v
             .neighbours

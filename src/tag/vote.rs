@@ -269,7 +269,22 @@ pub struct VoteShare {
     /// `added`, `dropped`, or `kept` (a service of the rules, or one short of the share to
     /// be added, is `kept` as the rules had it).
     pub change: &'static str,
+    /// By the classifier: the ticket's words (or word pairs) that weigh most for (positive)
+    /// or against it, in log-odds, heaviest first; empty by the neighbours.
+    pub words: Vec<WeighedWord>,
 }
+
+/// A word of the ticket and how much it moved the classifier's log-odds of a service.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WeighedWord {
+    /// The word or word pair, in lower case.
+    pub word: String,
+    /// Its part of the log-odds (positive: for the service).
+    pub weight: f64,
+}
+
+/// How many words `explain` shows per service.
+const EXPLAINED_WORDS: usize = 5;
 
 /// What the examples' vote saw and did for one ticket the rules tagged (`explain`).
 #[derive(Clone, Debug, serde::Serialize)]
@@ -324,6 +339,7 @@ fn vote_shares(
                 name: catalog.entry(service).name.clone(),
                 share: share(service),
                 change,
+                words: Vec::new(),
             }
         })
         .collect();
@@ -362,6 +378,20 @@ impl ExampleVote {
         likeliest.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
         likeliest.truncate(EXPLAINED_LIKELIEST);
         let own = model.holds(&ticket.id);
+        let mut shares = vote_shares(
+            catalog,
+            tagging,
+            likeliest.into_iter().map(|i| services[i]).collect(),
+            share,
+        );
+        for s in &mut shares {
+            let service = catalog.resolve(&s.id).expect("a service of the catalog");
+            s.words = model
+                .weighing(&ticket.title, other_texts(ticket), service, EXPLAINED_WORDS)
+                .into_iter()
+                .map(|(word, weight)| WeighedWord { word, weight })
+                .collect();
+        }
         ExplainedVote {
             learner: "classifier",
             similarity: None,
@@ -371,12 +401,7 @@ impl ExampleVote {
             add: self.add,
             drop: self.drop,
             neighbours: Vec::new(),
-            shares: vote_shares(
-                catalog,
-                tagging,
-                likeliest.into_iter().map(|i| services[i]).collect(),
-                share,
-            ),
+            shares,
             reason: if own {
                 Some("the examples hold a ticket with this id: the model learnt its label")
             } else if confidence < self.sure {

@@ -419,6 +419,22 @@ fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
         "{explained}"
     );
     assert!(explained.contains("dropped (below 0.2)"), "{explained}");
+    // ... and which of the ticket's words weighed for each service.
+    assert!(explained.contains("weighing: "), "{explained}");
+    let json = explain(&["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let added = json["vote"]["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "6.2")
+        .expect("6.2 among the shares");
+    assert_eq!(added["change"], "added");
+    let words = added["words"].as_array().unwrap();
+    assert!(
+        !words.is_empty() && words[0]["weight"].as_f64().unwrap() > 0.0,
+        "{added}"
+    );
     let explained = explain(&["--vote-by", "neighbours"]);
     assert!(
         explained.contains("added (share 0.5 needed)"),
