@@ -36,5 +36,6 @@ pub mod tag;
 
 #[cfg(test)]
 mod alloc_count;
+mod scratch;
 
 pub use error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};

@@ -775,13 +775,7 @@ impl ExampleModel {
         texts: impl IntoIterator<Item = &'t str>,
         f: impl FnOnce(&[f64]) -> R,
     ) -> R {
-        SCRATCH.with(|cell| {
-            let mut fresh = Scratch::default();
-            let mut guard = cell.try_borrow_mut();
-            let s = match &mut guard {
-                Ok(s) => &mut **s,
-                Err(_) => &mut fresh,
-            };
+        crate::scratch::with_scratch(&SCRATCH, |s| {
             example_text_into(&mut s.text, title, texts);
             debug_assert!(s.text.len() <= MAX_EXAMPLE_BYTES);
             featurize(&self.vocabulary, &self.idf, self.words, s);

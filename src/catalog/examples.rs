@@ -573,13 +573,7 @@ impl ExampleIndex {
         f: impl FnOnce(Neighbours<'_>) -> R,
     ) -> R {
         let built = self.built();
-        SCRATCH.with(|cell| {
-            let mut fresh = Scratch::default();
-            let mut guard = cell.try_borrow_mut();
-            let s = match &mut guard {
-                Ok(s) => &mut **s,
-                Err(_) => &mut fresh,
-            };
+        crate::scratch::with_scratch(&SCRATCH, |s| {
             example_text_into(&mut s.text, title, texts);
 
             self.search(built, exclude, limit, s);

@@ -72,6 +72,10 @@ pub struct RulesArgs {
     /// The probability the classifier must give some service for the vote to count (0 to 1).
     #[arg(long, value_name = "PROBABILITY", default_value_t = ExampleVote::default().sure)]
     pub vote_sure: f64,
+    /// Where the rules' second service scores at least this share of their primary's score,
+    /// the classifier chooses which of the two is the primary (above 1: never).
+    #[arg(long, value_name = "RATIO", default_value_t = ExampleVote::default().near)]
+    pub vote_near: f64,
     /// How alike (share of distinct words in common, 0 to 1) the nearest examples must be for
     /// their vote to count (`--vote-by neighbours`).
     #[arg(long, value_name = "SIMILARITY", default_value_t = ExampleVote::default().similarity)]
@@ -158,6 +162,7 @@ impl Default for RulesArgs {
             vote_add: None,
             vote_drop: ExampleVote::default().drop,
             vote_sure: ExampleVote::default().sure,
+            vote_near: ExampleVote::default().near,
             vote_similarity: ExampleVote::default().similarity,
             limits: LimitArgs::default(),
         }
@@ -185,6 +190,9 @@ impl RulesArgs {
         }
         if !(0.0..=1.0).contains(&vote.similarity) || !(0.0..=1.0).contains(&vote.sure) {
             anyhow::bail!("--vote-similarity and --vote-sure must be numbers from 0 to 1");
+        }
+        if vote.near.is_nan() || vote.near < 0.0 {
+            anyhow::bail!("--vote-near must be a number from 0 up (above 1: never)");
         }
         let catalog = load_catalog(global)?;
         if self.no_fallback && !self.examples.is_empty() {
@@ -248,6 +256,7 @@ impl RulesArgs {
             drop: self.vote_drop,
             similarity: self.vote_similarity,
             sure: self.vote_sure,
+            near: self.vote_near,
             ..base
         }
     }

@@ -12,7 +12,7 @@ use csirt_tagger::import::SourceInfo;
 use csirt_tagger::output::tagged::TaggedFormat;
 use csirt_tagger::output::AtomicFile;
 use csirt_tagger::pipeline::{Batch, Needs, Pipeline, Recorder, Sink, TaggedWriter};
-use csirt_tagger::tag::{TagSource, Tagger};
+use csirt_tagger::tag::{ChangeKind, TagSource, Tagger};
 
 use super::import_args::ImportArgs;
 use super::pipeline::Shown;
@@ -98,6 +98,8 @@ struct Tally {
     /// dropped.
     voted: u64,
     added: u64,
+    /// Tickets whose primary the vote chose between the rules' two nearly tied services.
+    primary_chosen: u64,
     dropped: u64,
     primaries: HashMap<EntryId, u64>,
 }
@@ -230,9 +232,13 @@ impl Sink for Tally {
             let votes = &tagged.tagging.votes;
             if !votes.is_empty() {
                 self.voted += 1;
-                let added = votes.iter().filter(|v| v.added).count() as u64;
-                self.added += added;
-                self.dropped += votes.len() as u64 - added;
+                for v in votes {
+                    match v.kind {
+                        ChangeKind::Added => self.added += 1,
+                        ChangeKind::Dropped => self.dropped += 1,
+                        ChangeKind::Primary => self.primary_chosen += 1,
+                    }
+                }
             }
             if let Some(p) = tagged.tagging.primary() {
                 *self.primaries.entry(p).or_default() += 1;
@@ -267,8 +273,9 @@ fn print_summary(
     if tally.voted > 0 {
         eprintln!(
             "the labelled examples' vote changed the services of {} of the {} tagged by rule: \
-             {} added, {} dropped (vote:+ID / vote:-ID; --no-example-vote turns it off)",
-            tally.voted, tally.by_rule, tally.added, tally.dropped
+             {} added, {} dropped, {} primaries chosen between two the rules nearly tied \
+             (vote:+ID / vote:-ID / vote:primary=ID; --no-example-vote turns it off)",
+            tally.voted, tally.by_rule, tally.added, tally.dropped, tally.primary_chosen
         );
     }
     let mut busiest: Vec<(EntryId, u64)> = tally.primaries.iter().map(|(&k, &v)| (k, v)).collect();

@@ -9,7 +9,7 @@
 //! | `primary_service` | the first service id, empty when untagged |
 //! | `service_names` | the name of each id of `services`, in the same order, joined with `;` |
 //! | `tag_source` | `rule`, `index` or `none` |
-//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3); where the examples' vote changed the rules' services, `vote:-ID` for each dropped and `vote:+ID` for each added |
+//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3); where the examples' vote changed the rules' services, `vote:-ID` for each dropped, `vote:+ID` for each added and `vote:primary=ID` for a primary it chose between two the rules nearly tied |
 //!
 //! JSONL (`-o file.jsonl`): one object per ticket, schema version 1, with the fields as the
 //! reader understood them, the same whatever the ticket system (`created` and `resolved` as
@@ -29,7 +29,8 @@
 //! `like` lists, for a tag the index took from labelled examples, the examples that voted for
 //! it: `{"id":"SIR0020117","services":["6.4","6.5"],"score":14.8}`. `votes` lists what the
 //! examples' vote beside the rules changed (`tag::ExampleVote`):
-//! `{"service":"6.5","change":"added","share":0.82}` (`dropped` for a service taken out; the
+//! `{"service":"6.5","change":"added","share":0.82}` (`dropped` for a service taken out,
+//! `primary` for the rules' second made the primary; the
 //! share is the classifier's probability, or with `--vote-by neighbours` the neighbours' part).
 //!
 //! `columns` keeps every input column as `[header, value]` pairs, so repeated headers survive;
@@ -352,7 +353,7 @@ impl Renderer<'_> {
             "like": tagging.like,
             "votes": tagging.votes.iter().map(|v| serde_json::json!({
                 "service": self.catalog.entry(v.service).id,
-                "change": if v.added { "added" } else { "dropped" },
+                "change": v.kind.as_str(),
                 "share": v.share,
             })).collect::<Vec<_>>(),
         })

@@ -25,7 +25,8 @@ pub use explain::{
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
 pub use vote::{
-    change_label, ExampleVote, ExplainedVote, Learner, VoteChange, VoteNeighbour, VoteShare,
+    change_label, ChangeKind, ExampleVote, ExplainedVote, Learner, VoteChange, VoteNeighbour,
+    VoteShare, WeighedWord,
 };
 
 use score::tagged_services_into;
@@ -140,10 +141,7 @@ thread_local! {
 
 /// Runs `f` with this thread's buffers (fresh ones if they are in use, as in a nested call).
 fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> R {
-    BUFFERS.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffers) => f(&mut buffers),
-        Err(_) => f(&mut Buffers::default()),
-    })
+    crate::scratch::with_scratch(&BUFFERS, f)
 }
 
 impl Tagger {

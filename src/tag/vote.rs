@@ -72,6 +72,10 @@ pub struct ExampleVote {
     /// The probability the model must give some service for the vote to count (0 to 1;
     /// [`Learner::Classifier`]).
     pub sure: f64,
+    /// How near the rules' second service must score to their primary (a share of its
+    /// score) for the classifier to choose between them (above 1: never;
+    /// [`Learner::Classifier`]).
+    pub near: f64,
 }
 
 impl Default for ExampleVote {
@@ -83,6 +87,7 @@ impl Default for ExampleVote {
             drop: 0.2,
             similarity: 0.10,
             sure: 0.7,
+            near: 0.7,
         }
     }
 }
@@ -101,13 +106,40 @@ impl ExampleVote {
 /// A change the examples' vote made to the rules' services.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct VoteChange {
-    /// The service added or dropped.
+    /// The service added, dropped or made the primary.
     pub service: EntryId,
-    /// Its share of the neighbours' votes (0 to 1).
+    /// Its share (0 to 1).
     pub share: f64,
-    /// Added (true) or dropped (false).
-    pub added: bool,
+    /// What the vote did.
+    pub kind: ChangeKind,
 }
+
+/// What the examples' vote did to a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// A service after the primary taken out.
+    Dropped,
+    /// A service the rules missed, added after theirs.
+    Added,
+    /// The rules' second service, near their primary, made the primary (the rules' primary
+    /// follows it).
+    Primary,
+}
+
+impl ChangeKind {
+    /// `dropped`, `added` or `primary`, as JSON and `explain` say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Dropped => "dropped",
+            ChangeKind::Added => "added",
+            ChangeKind::Primary => "primary",
+        }
+    }
+}
+
+/// How much more probable than the rules' primary their second service must be for the
+/// classifier to make it the primary ([`ExampleVote::near`]).
+pub const PRIMARY_LEAD: f64 = 0.1;
 
 /// How many of the nearest examples' similarities the guard averages.
 const SIMILARITY_OF: usize = 3;
@@ -167,9 +199,37 @@ impl ExampleVote {
                     }
                     let share = |s: EntryId| services.binary_search(&s).map_or(0.0, |i| p[i]);
                     self.correct(share, services.iter().copied(), out, spare);
+                    self.choose_primary(share, out);
                 });
             }
         }
+    }
+
+    /// Where the rules' second service scores near their primary (at least
+    /// [`ExampleVote::near`] of its score) and the model finds it more probable by more than
+    /// [`PRIMARY_LEAD`], makes it the primary: the rules cannot tell the two apart, the
+    /// examples can.
+    fn choose_primary(&self, share: impl Fn(EntryId) -> f64, out: &mut Tagging) {
+        if out.services.len() < 2 {
+            return;
+        }
+        let (first, second) = (&out.services[0], &out.services[1]);
+        // A service the vote added is not the rules': they gave it no score.
+        if out.votes.iter().any(|v| v.service == second.service)
+            || second.score < self.near * first.score
+        {
+            return;
+        }
+        let p = share(second.service);
+        if p <= share(first.service) + PRIMARY_LEAD {
+            return;
+        }
+        out.votes.push(VoteChange {
+            service: second.service,
+            share: p,
+            kind: ChangeKind::Primary,
+        });
+        out.services.swap(0, 1);
     }
 
     /// Drops the services after the primary whose share is under [`ExampleVote::drop`] and
@@ -194,7 +254,7 @@ impl ExampleVote {
             out.votes.push(VoteChange {
                 service,
                 share: s,
-                added: false,
+                kind: ChangeKind::Dropped,
             });
         }
         let rules_tags = out.services.len();
@@ -217,14 +277,14 @@ impl ExampleVote {
                 out.votes.push(VoteChange {
                     service,
                     share: s,
-                    added: true,
+                    kind: ChangeKind::Added,
                 });
             }
         }
         // The added ones by share, ties in catalog order (an unstable sort: no allocation).
         out.services[rules_tags..]
             .sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
-        out.votes.sort_unstable_by_key(|v| (v.added, v.service));
+        out.votes.sort_unstable_by_key(|v| (v.kind, v.service));
     }
 
     /// The mean similarity of the nearest examples, `None` without any.
@@ -235,13 +295,15 @@ impl ExampleVote {
     }
 }
 
-/// `+6.5` or `-6.4`: a change as the CSV's `matched_rules` shows it (after `vote:`).
+/// `+6.5`, `-6.4` or `primary=6.2`: a change as the CSV's `matched_rules` shows it (after
+/// `vote:`).
 pub fn change_label(catalog: &Catalog, change: &VoteChange) -> String {
-    format!(
-        "{}{}",
-        if change.added { '+' } else { '-' },
-        catalog.entry(change.service).id
-    )
+    let id = &catalog.entry(change.service).id;
+    match change.kind {
+        ChangeKind::Added => format!("+{id}"),
+        ChangeKind::Dropped => format!("-{id}"),
+        ChangeKind::Primary => format!("primary={id}"),
+    }
 }
 
 /// One of the nearest examples, as `explain` shows it.
@@ -266,8 +328,8 @@ pub struct VoteShare {
     pub name: String,
     /// Share of the votes (0 to 1).
     pub share: f64,
-    /// `added`, `dropped`, or `kept` (a service of the rules, or one short of the share to
-    /// be added, is `kept` as the rules had it).
+    /// `added`, `dropped`, `primary` (made the primary), or `kept` (a service of the rules,
+    /// or one short of the share to be added, is `kept` as the rules had it).
     pub change: &'static str,
     /// By the classifier: the ticket's words (or word pairs) that weigh most for (positive)
     /// or against it, in log-odds, heaviest first; empty by the neighbours.
@@ -329,11 +391,11 @@ fn vote_shares(
     let mut shares: Vec<VoteShare> = services
         .into_iter()
         .map(|service| {
-            let change = match tagging.votes.iter().find(|v| v.service == service) {
-                Some(v) if v.added => "added",
-                Some(_) => "dropped",
-                None => "kept",
-            };
+            let change = tagging
+                .votes
+                .iter()
+                .find(|v| v.service == service)
+                .map_or("kept", |v| v.kind.as_str());
             VoteShare {
                 id: catalog.entry(service).id.clone(),
                 name: catalog.entry(service).name.clone(),
@@ -533,10 +595,19 @@ mod tests {
         let changes: Vec<(String, bool)> = tagging
             .votes
             .iter()
-            .map(|v| (t.catalog().entry(v.service).id.clone(), v.added))
+            .map(|v| {
+                (
+                    t.catalog().entry(v.service).id.clone(),
+                    v.kind == ChangeKind::Added,
+                )
+            })
             .collect();
         assert_eq!(changes, [("9.1".into(), false), ("6.5".into(), true)]);
-        let added = tagging.votes.iter().find(|v| v.added).unwrap();
+        let added = tagging
+            .votes
+            .iter()
+            .find(|v| v.kind == ChangeKind::Added)
+            .unwrap();
         assert!(added.share >= 0.5 && added.share <= 1.0, "{}", added.share);
         // The primary is the rules' and stays, whatever the vote.
         assert_eq!(
@@ -564,7 +635,11 @@ mod tests {
         );
         let tagging = t.tag(&ticket);
         assert_eq!(ids(&t, &tagging), ["6.4", "6.5"]);
-        let added = tagging.votes.iter().find(|v| v.added).unwrap();
+        let added = tagging
+            .votes
+            .iter()
+            .find(|v| v.kind == ChangeKind::Added)
+            .unwrap();
         assert!(added.share >= 0.7 && added.share <= 1.0, "{}", added.share);
         let explained = t.explain(&ticket).vote.expect("the rules tagged");
         assert_eq!(explained.learner, "classifier");
@@ -582,6 +657,45 @@ mod tests {
         assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
         let explained = t.explain(&own).vote.unwrap();
         assert!(!explained.counted && explained.reason.unwrap().contains("id"));
+    }
+
+    #[test]
+    fn the_classifier_chooses_between_two_services_the_rules_nearly_tie() {
+        // `Plakate` (9.1) and `Polizei` (6.5) weigh the same to the rules: they put 6.5 first
+        // (catalog order); the examples like the ticket are the awareness posters.
+        let ticket = ticket(
+            "N-4",
+            "Plakate für den Aktionsmonat, auch für die Polizei",
+            "Plakate und Flyer für die Mitarbeitenden",
+        );
+        let rules_only = tagger(ExampleVote {
+            add: 2.0,
+            drop: 0.0,
+            near: 2.0,
+            ..ExampleVote::default()
+        });
+        assert_eq!(ids(&rules_only, &rules_only.tag(&ticket)), ["6.5", "9.1"]);
+        let t = tagger(ExampleVote::default());
+        let tagging = t.tag(&ticket);
+        assert_eq!(ids(&t, &tagging)[0], "9.1", "{:?}", tagging.votes);
+        let chosen = tagging
+            .votes
+            .iter()
+            .find(|v| v.kind == ChangeKind::Primary)
+            .expect("recorded");
+        assert_eq!(chosen.service, t.catalog().resolve("9.1").unwrap());
+        assert_eq!(change_label(t.catalog(), chosen), "primary=9.1");
+        let explained = t.explain(&ticket).vote.unwrap();
+        let change = |id: &str| explained.shares.iter().find(|s| s.id == id).unwrap().change;
+        assert_eq!(change("9.1"), "primary");
+        // Not near enough: the rules' order stands.
+        let far = tagger(ExampleVote {
+            near: 1.5,
+            ..ExampleVote::default()
+        });
+        let tagging = far.tag(&ticket);
+        assert_eq!(ids(&far, &tagging)[0], "6.5");
+        assert!(tagging.votes.iter().all(|v| v.kind != ChangeKind::Primary));
     }
 
     #[test]
