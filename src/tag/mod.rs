@@ -65,8 +65,8 @@ pub struct Tagging {
     /// When the index proposed the service from labelled examples: the examples like the
     /// ticket that voted for it, best first ("like ticket X (6.4)"). Empty otherwise.
     pub like: Vec<Neighbour>,
-    /// When the rules tagged and labelled examples alike enough voted: the services their
-    /// vote dropped (after the primary) or added, dropped first ([`ExampleVote`]).
+    /// When the rules tagged and the labelled examples voted: the services the vote dropped
+    /// (after the primary), added, or made the primary, in that order ([`ExampleVote`]).
     pub votes: Vec<VoteChange>,
 }
 

@@ -19,6 +19,10 @@
 //!   is dropped (the primary is the rules' and stays);
 //! - a service the rules did not tag, with a share of at least [`ExampleVote::add`], is added
 //!   after the rules' services, its share as its score;
+//! - by the classifier, where the rules' second service scores near their primary (at least
+//!   [`ExampleVote::near`] of its score) and is more probable by more than [`PRIMARY_LEAD`],
+//!   the two change places: the one choice of primary the vote makes, where the rules can
+//!   hardly tell (round-4 batch primary 0.670 -> 0.696; the records unchanged);
 //!
 //! but only when the examples speak for the ticket: the model gives some service at least
 //! [`ExampleVote::sure`], or the best three neighbours' mean
@@ -34,7 +38,8 @@
 //! classifier beat the neighbours on both batches (+0.022, +0.026 micro-F1) with the records
 //! unchanged: `fixtures/labelled/many-hands/SCORES.md` and docs/rules.md give the figures.
 //! Every change is recorded in [`Tagging::votes`](super::Tagging::votes) and shown by
-//! `explain`, `tag` (JSON lines: `votes`; CSV: `vote:+6.5` / `vote:-6.4` in `matched_rules`).
+//! `explain`, `tag` (JSON lines: `votes`; CSV: `vote:+6.5` / `vote:-6.4` /
+//! `vote:primary=6.2` in `matched_rules`).
 
 use crate::catalog::{Catalog, EntryId, ExampleIndex, Neighbours};
 use crate::import::Ticket;
