@@ -5,7 +5,7 @@
 //! mail's quoted history, a signature or a confidentiality disclaimer mostly do not. A word of
 //! a phishing mail pasted below a header block, or "notify the sender" in a disclaimer, should
 //! not count like the same word in the subject line. So each text field is cut into zones
-//! ([`split`]), every hit remembers its zone, and a fired rule's weight is multiplied by the
+//! (`split`), every hit remembers its zone, and a fired rule's weight is multiplied by the
 //! factor of the best zone it was found in ([`ZoneFactors`], set in rules files as `[zones]`).
 //!
 //! The cut is made on whole lines, from the marks mail clients and ticket systems write, in the
