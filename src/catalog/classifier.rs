@@ -320,6 +320,8 @@ pub struct ExampleModel {
     /// The examples' ids: a ticket the model learnt is not judged by it.
     ids: std::collections::HashSet<Box<str>>,
     train_time: Duration,
+    /// Why the trained model could not be saved in the cache, if it could not.
+    cache_problem: Option<String>,
 }
 
 impl std::fmt::Debug for ExampleModel {
@@ -576,12 +578,14 @@ impl ExampleModel {
             intercepts,
             ids: examples.iter().map(|e| e.id.as_str().into()).collect(),
             train_time: started.elapsed(),
+            cache_problem: None,
         }
     }
 
     /// The model of `examples`: read from `cache` (a directory) when a model of the same
     /// examples was saved there, else trained and saved there (best effort: a cache that
-    /// cannot be read or written only costs the training).
+    /// cannot be read or written only costs the training, and
+    /// [`ExampleModel::cache_problem`] says why it could not be written).
     pub fn load_or_train(examples: &[Example], cache: Option<&std::path::Path>) -> ExampleModel {
         let Some(dir) = cache else {
             return ExampleModel::train(examples);
@@ -598,7 +602,7 @@ impl ExampleModel {
             model.train_time = started.elapsed();
             return model;
         }
-        let model = ExampleModel::train(examples);
+        let mut model = ExampleModel::train(examples);
         // Written beside, then renamed: a reader never sees half a model.
         let saved = std::fs::create_dir_all(dir).and_then(|()| {
             let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
@@ -606,8 +610,14 @@ impl ExampleModel {
             tmp.persist(&path).map_err(|e| e.error)?;
             Ok(())
         });
-        if saved.is_ok() {
-            prune_cache(dir, CACHED_MODELS);
+        match saved {
+            Ok(()) => prune_cache(dir, CACHED_MODELS),
+            Err(e) => {
+                model.cache_problem = Some(format!(
+                    "cannot save the examples' model in {}: {e}",
+                    dir.display()
+                ))
+            }
         }
         model
     }
@@ -678,6 +688,7 @@ impl ExampleModel {
             intercepts,
             ids: Default::default(),
             train_time: Duration::ZERO,
+            cache_problem: None,
         })
     }
 
@@ -750,6 +761,12 @@ impl ExampleModel {
     /// Whether an example has the id `id` (its label is in the model).
     pub fn holds(&self, id: &str) -> bool {
         self.ids.contains(id)
+    }
+
+    /// Why it could not be saved in the cache directory [`ExampleModel::load_or_train`] was
+    /// given (it will be trained again next time), if it could not.
+    pub fn cache_problem(&self) -> Option<&str> {
+        self.cache_problem.as_deref()
     }
 
     /// How many n-grams it weighs.
@@ -1169,6 +1186,28 @@ mod tests {
         assert!(server.1 < 0.0, "{parts:?}");
         // A service it does not answer for: nothing.
         assert!(model.weighing(title, [text], EntryId(9), 5).is_empty());
+    }
+
+    #[test]
+    fn a_cache_that_cannot_be_written_is_said_and_costs_only_the_training() {
+        let examples = vec![
+            example("a", 1, "phishing mail reported"),
+            example("b", 2, "ddos flood on the server"),
+            example("c", 1, "phishing link clicked"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the cache directory should be.
+        let blocked = dir.path().join("cache");
+        std::fs::write(&blocked, b"not a directory").unwrap();
+        let model = ExampleModel::load_or_train(&examples, Some(&blocked));
+        let problem = model.cache_problem().expect("said");
+        assert!(
+            problem.contains("cannot save") && problem.contains("cache"),
+            "{problem}"
+        );
+        assert_eq!(model.weights, ExampleModel::train(&examples).weights);
+        let fine = ExampleModel::load_or_train(&examples, Some(&dir.path().join("ok")));
+        assert!(fine.cache_problem().is_none());
     }
 
     #[test]

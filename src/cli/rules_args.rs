@@ -85,6 +85,20 @@ pub struct RulesArgs {
     pub limits: LimitArgs,
 }
 
+/// The threads that train or read the examples' classifier (one per tagger loaded).
+static MODEL_THREADS: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits for the threads that train or read the examples' classifier, so that what they have
+/// to say (a cache that cannot be written) is said before the process exits. A run that
+/// tagged anything has waited for them already.
+pub fn join_model_threads() {
+    let threads = std::mem::take(&mut *MODEL_THREADS.lock().unwrap_or_else(|e| e.into_inner()));
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
 /// Where the classifier of the examples is saved between runs: `$CSIRT_TAGGER_CACHE` (empty:
 /// nowhere, train it every run), else `$XDG_CACHE_HOME/csirt-tagger`, else
 /// `$HOME/.cache/csirt-tagger`. Training takes a second or two; reading it back a few ms.
@@ -227,9 +241,15 @@ impl RulesArgs {
         // others waiting.
         if let Some((examples, vote)) = tagger.fallback().and_then(|f| f.vote()) {
             if vote.learner == Learner::Classifier {
-                let verbose = global.verbose;
-                std::thread::spawn(move || {
+                let (verbose, quiet) = (global.verbose, global.quiet);
+                let handle = std::thread::spawn(move || {
                     let model = examples.model();
+                    if let (Some(problem), false) = (model.cache_problem(), quiet) {
+                        eprintln!(
+                            "csirt-tagger: warning: {problem}; it will be trained again on every \
+                             run (CSIRT_TAGGER_CACHE=DIR saves it elsewhere; empty: nowhere)"
+                        );
+                    }
                     if verbose {
                         eprintln!(
                             "csirt-tagger: classifier of the examples ready in {:.1} ms ({} \
@@ -240,6 +260,10 @@ impl RulesArgs {
                         );
                     }
                 });
+                MODEL_THREADS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(handle);
             }
         }
         Ok(tagger)

@@ -714,3 +714,42 @@ fn json_lines_carry_the_normalised_fields_so_systems_join() {
         assert!(ticket.get("resolved").is_some() && ticket.get("queue").is_some());
     }
 }
+
+/// A model cache that cannot be written is said once (unless `--quiet`), and tagging goes on
+/// with the model trained in the run.
+#[test]
+fn a_model_cache_that_cannot_be_written_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocked = dir.path().join("not-a-dir");
+    std::fs::write(&blocked, b"a file").unwrap();
+    let run = |quiet: bool| {
+        let mut command = crate::binary();
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CSIRT_TAGGER_CACHE", blocked.join("cache"))
+            .args(["tag", "fixtures/exports/jira/all-fields.csv", "-o"])
+            .arg(dir.path().join("tagged.csv"))
+            .stdin(Stdio::null());
+        if quiet {
+            command.arg("--quiet");
+        }
+        crate::output_bounded(command)
+    };
+    let out = run(false);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("warning: cannot save the examples' model")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let tagged = std::fs::read_to_string(dir.path().join("tagged.csv")).unwrap();
+    assert!(
+        tagged.contains("vote:"),
+        "the vote ran with the model trained in the run"
+    );
+    let out = run(true);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
