@@ -37,7 +37,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use super::examples::{example_text_into, Example, MAX_EXAMPLE_BYTES};
+use super::examples::{example_text_into, fnv, fnv_byte, Example, FNV_START, MAX_EXAMPLE_BYTES};
 use super::load::EntryId;
 
 /// Inverse strength of the L2 penalty (scikit-learn's `C`): `alpha = 1 / (C n)`.
@@ -174,16 +174,6 @@ impl GramTable {
     }
 }
 
-/// FNV-1a over `bytes`, continuing from `h`.
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
-
 /// Per-thread buffers of one text's features.
 #[derive(Default)]
 struct Scratch {
@@ -277,7 +267,7 @@ fn char_grams(word: &str, bounds: &mut Vec<usize>, emit: &mut impl FnMut(u64)) {
         let mut h = FNV_START;
         for n in 1..=longest {
             for i in bounds[from + n - 1]..bounds[from + n] {
-                h = (h ^ u64::from(byte(i))).wrapping_mul(0x0100_0000_01b3);
+                h = fnv_byte(h, byte(i));
             }
             if n >= shortest {
                 emit((h & !1) | CHAR);

@@ -104,7 +104,7 @@ struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(FNV_START)
     }
 }
 
@@ -114,10 +114,24 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = fnv(self.0, bytes);
     }
+}
+
+/// FNV-1a's offset basis: the hash of no bytes.
+pub(super) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, continuing from `h` (one byte: [`fnv_byte`]).
+pub(super) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = fnv_byte(h, b);
+    }
+    h
+}
+
+/// One step of FNV-1a.
+pub(super) fn fnv_byte(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// Builds [`Fnv`] hashers.
