@@ -14,7 +14,7 @@ mod examples;
 mod index;
 mod load;
 
-pub use classifier::ExampleModel;
+pub use classifier::{ExampleModel, Likeness};
 pub use examples::{
     example_text, keys, load_examples_file, read_examples, words_and_keys, Example, ExampleIndex,
     Neighbour, Neighbours, EMBEDDED_EXAMPLES, KEY_CHARS, MAX_EXAMPLE_BYTES, NEIGHBOURS,

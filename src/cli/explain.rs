@@ -406,9 +406,12 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         let guard = match (v.similarity, v.confidence) {
             (Some(s), _) => format!("nearest three {} alike, {} needed", num(s), num(v.needed)),
             (_, Some(c)) => format!(
-                "classifier, likeliest service {}, {} needed; shares are probabilities",
+                "classifier, likeliest service {}, {} needed, or a likeness to the examples of \
+                 {} ({} here); shares are probabilities",
                 num(c),
-                num(v.needed)
+                num(v.needed),
+                num(v.close.unwrap_or(f64::NAN)),
+                num(v.likeness.unwrap_or(f64::NAN))
             ),
             _ => String::new(),
         };

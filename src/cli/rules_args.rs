@@ -76,6 +76,17 @@ pub struct RulesArgs {
     /// the classifier chooses which of the two is the primary (above 1: never).
     #[arg(long, value_name = "RATIO", default_value_t = ExampleVote::default().near)]
     pub vote_near: f64,
+    /// Where a ticket is at least this like the examples (the mean cosine of its words with
+    /// the three nearest examples', 0 to 1; above 1: never), the classifier's vote counts
+    /// whatever its highest probability, with --vote-close-add and --vote-close-drop.
+    #[arg(long, value_name = "LIKENESS", default_value_t = ExampleVote::default().close)]
+    pub vote_close: f64,
+    /// --vote-add for a ticket at least --vote-close like the examples.
+    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().close_add)]
+    pub vote_close_add: f64,
+    /// --vote-drop for a ticket at least --vote-close like the examples.
+    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().close_drop)]
+    pub vote_close_drop: f64,
     /// How alike (share of distinct words in common, 0 to 1) the nearest examples must be for
     /// their vote to count (`--vote-by neighbours`).
     #[arg(long, value_name = "SIMILARITY", default_value_t = ExampleVote::default().similarity)]
@@ -177,6 +188,9 @@ impl Default for RulesArgs {
             vote_drop: ExampleVote::default().drop,
             vote_sure: ExampleVote::default().sure,
             vote_near: ExampleVote::default().near,
+            vote_close: ExampleVote::default().close,
+            vote_close_add: ExampleVote::default().close_add,
+            vote_close_drop: ExampleVote::default().close_drop,
             vote_similarity: ExampleVote::default().similarity,
             limits: LimitArgs::default(),
         }
@@ -205,8 +219,18 @@ impl RulesArgs {
         if !(0.0..=1.0).contains(&vote.similarity) || !(0.0..=1.0).contains(&vote.sure) {
             anyhow::bail!("--vote-similarity and --vote-sure must be numbers from 0 to 1");
         }
-        if vote.near.is_nan() || vote.near < 0.0 {
-            anyhow::bail!("--vote-near must be a number from 0 up (above 1: never)");
+        if vote.near.is_nan() || vote.near < 0.0 || vote.close.is_nan() || vote.close < 0.0 {
+            anyhow::bail!(
+                "--vote-near and --vote-close must be numbers from 0 up (above 1: never)"
+            );
+        }
+        if vote.close_add.is_nan()
+            || vote.close_add < 0.0
+            || !(0.0..=1.0).contains(&vote.close_drop)
+        {
+            anyhow::bail!(
+                "--vote-close-add must be a number from 0 up, --vote-close-drop from 0 to 1"
+            );
         }
         let catalog = load_catalog(global)?;
         if self.no_fallback && !self.examples.is_empty() {
@@ -281,6 +305,9 @@ impl RulesArgs {
             similarity: self.vote_similarity,
             sure: self.vote_sure,
             near: self.vote_near,
+            close: self.vote_close,
+            close_add: self.vote_close_add,
+            close_drop: self.vote_close_drop,
             ..base
         }
     }

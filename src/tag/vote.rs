@@ -27,6 +27,12 @@
 //! but only when the examples speak for the ticket: the model gives some service at least
 //! [`ExampleVote::sure`], or the best three neighbours' mean
 //! [similarity](crate::catalog::Neighbours::similarity) reaches [`ExampleVote::similarity`].
+//! Where a ticket is close to the examples (the model's
+//! [likeness](crate::catalog::Likeness) reaches [`ExampleVote::close`]), the model knows its
+//! kind best: the vote counts whatever the highest probability, and adds and drops at
+//! [`ExampleVote::close_add`] and [`ExampleVote::close_drop`] (round 8: +0.007 to +0.012
+//! micro-F1 on the round-2, round-4 and round-7 batches, each tagged with the rules and
+//! examples of its time; the records, mostly unlike the examples, unchanged).
 //! Without a guard the examples overrule the rules on tickets unlike all of them: on the
 //! labelled real records of `../shared` (breach reports, KEV entries, advisories: nothing like
 //! the examples) micro-F1 fell from 0.854 to 0.816 (neighbours) and 0.832 (classifier). A
@@ -81,6 +87,15 @@ pub struct ExampleVote {
     /// score) for the classifier to choose between them (above 1: never;
     /// [`Learner::Classifier`]).
     pub near: f64,
+    /// The [likeness](crate::catalog::ExampleModel::with_judgement) to the examples from
+    /// which the classifier's vote counts whatever its highest probability, with
+    /// [`ExampleVote::close_add`] and [`ExampleVote::close_drop`] (above 1: never;
+    /// [`Learner::Classifier`]).
+    pub close: f64,
+    /// [`ExampleVote::add`] for a ticket at least [`ExampleVote::close`] like the examples.
+    pub close_add: f64,
+    /// [`ExampleVote::drop`] for a ticket at least [`ExampleVote::close`] like the examples.
+    pub close_drop: f64,
 }
 
 impl Default for ExampleVote {
@@ -93,6 +108,9 @@ impl Default for ExampleVote {
             similarity: 0.10,
             sure: 0.7,
             near: 0.7,
+            close: 0.22,
+            close_add: 0.6,
+            close_drop: 0.3,
         }
     }
 }
@@ -188,7 +206,7 @@ impl ExampleVote {
                         .hits
                         .iter()
                         .flat_map(|&(e, _)| examples.examples()[e].services.iter().copied());
-                    self.correct(|s| n.share(s), candidates, out, spare);
+                    self.correct(self.add, self.drop, |s| n.share(s), candidates, out, spare);
                 }
             }),
             Learner::Classifier => {
@@ -197,17 +215,46 @@ impl ExampleVote {
                     // A model that learnt this ticket's own label says nothing about it.
                     return;
                 }
-                model.with_probabilities(&ticket.title, other_texts(ticket), |p| {
+                model.with_judgement(&ticket.title, other_texts(ticket), |p, mut likeness| {
                     let services = model.services();
-                    if p.iter().all(|&p| p < self.sure) {
+                    let sure = p.iter().any(|&p| p >= self.sure);
+                    // The likeness costs about as much as the probabilities: it is found only
+                    // where the close shares would do something the others do not.
+                    let close =
+                        self.close_differs(sure, services, p, out) && likeness.get() >= self.close;
+                    let (add, drop) = if close {
+                        (self.close_add, self.close_drop)
+                    } else if sure {
+                        (self.add, self.drop)
+                    } else {
                         return;
-                    }
+                    };
                     let share = |s: EntryId| services.binary_search(&s).map_or(0.0, |i| p[i]);
-                    self.correct(share, services.iter().copied(), out, spare);
-                    self.choose_primary(share, out);
+                    self.correct(add, drop, share, services.iter().copied(), out, spare);
+                    if sure {
+                        self.choose_primary(share, out);
+                    }
                 });
             }
         }
+    }
+
+    /// Whether, for a ticket with probabilities `p` (of `services`) and the rules' tags `out`,
+    /// the close add and drop shares would change something the vote otherwise would not
+    /// (for a ticket the model is not `sure` of, the vote otherwise changes nothing).
+    fn close_differs(&self, sure: bool, services: &[EntryId], p: &[f64], out: &Tagging) -> bool {
+        let (add, drop) = if sure {
+            (self.add, self.drop)
+        } else {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        };
+        services.iter().zip(p).any(|(&service, &p)| {
+            match out.services.iter().position(|t| t.service == service) {
+                Some(0) => false, // the primary stays
+                Some(_) => (p < drop) != (p < self.close_drop),
+                None => (p + 1e-9 >= add) != (p + 1e-9 >= self.close_add),
+            }
+        })
     }
 
     /// Where the rules' second service scores near their primary (at least
@@ -237,10 +284,12 @@ impl ExampleVote {
         out.services.swap(0, 1);
     }
 
-    /// Drops the services after the primary whose share is under [`ExampleVote::drop`] and
-    /// adds the `candidates` the rules did not tag whose share reaches [`ExampleVote::add`].
+    /// Drops the services after the primary whose share is under `drop` and adds the
+    /// `candidates` the rules did not tag whose share reaches `add`.
     fn correct(
         &self,
+        add: f64,
+        drop: f64,
         share: impl Fn(EntryId) -> f64,
         candidates: impl Iterator<Item = EntryId>,
         out: &mut Tagging,
@@ -251,7 +300,7 @@ impl ExampleVote {
         while i < out.services.len() {
             let service = out.services[i].service;
             let s = share(service);
-            if s >= self.drop {
+            if s >= drop {
                 i += 1;
                 continue;
             }
@@ -270,7 +319,7 @@ impl ExampleVote {
                 continue;
             }
             let s = share(service);
-            if s + 1e-9 >= self.add {
+            if s + 1e-9 >= add {
                 let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
                     service,
                     score: s,
@@ -364,11 +413,18 @@ pub struct ExplainedVote {
     pub confidence: Option<f64>,
     /// The similarity or confidence the vote needs to count.
     pub needed: f64,
+    /// How like the examples the ticket is (`classifier`: the mean cosine of its words with
+    /// the three nearest examples'; else `null`).
+    pub likeness: Option<f64>,
+    /// The likeness from which the vote counts whatever the confidence, with its own add
+    /// and drop shares (`classifier`; else `null`).
+    pub close: Option<f64>,
     /// Whether it counted.
     pub counted: bool,
-    /// The share a service needs to be added.
+    /// The share a service needs to be added (for this ticket: with a likeness of at least
+    /// `close`, the close one).
     pub add: f64,
-    /// The share below which a service after the primary is dropped.
+    /// The share below which a service after the primary is dropped (likewise).
     pub drop: f64,
     /// The nearest examples, best first (`neighbours`; else empty).
     pub neighbours: Vec<VoteNeighbour>,
@@ -438,7 +494,9 @@ impl ExampleVote {
     ) -> ExplainedVote {
         let model = examples.model();
         let services = model.services();
-        let p = model.with_probabilities(&ticket.title, other_texts(ticket), |p| p.to_vec());
+        let (p, likeness) = model.with_judgement(&ticket.title, other_texts(ticket), |p, mut l| {
+            (p.to_vec(), l.get())
+        });
         let share = |s: EntryId| services.binary_search(&s).map_or(0.0, |i| p[i]);
         let confidence = p.iter().copied().fold(0.0, f64::max);
         let mut likeliest: Vec<usize> = (0..services.len()).collect();
@@ -459,20 +517,28 @@ impl ExampleVote {
                 .map(|(word, weight)| WeighedWord { word, weight })
                 .collect();
         }
+        let close = likeness >= self.close;
+        let (add, drop) = if close {
+            (self.close_add, self.close_drop)
+        } else {
+            (self.add, self.drop)
+        };
         ExplainedVote {
             learner: "classifier",
             similarity: None,
             confidence: Some(confidence),
             needed: self.sure,
-            counted: !own && confidence >= self.sure,
-            add: self.add,
-            drop: self.drop,
+            likeness: Some(likeness),
+            close: Some(self.close),
+            counted: !own && (close || confidence >= self.sure),
+            add,
+            drop,
             neighbours: Vec::new(),
             shares,
             reason: if own {
                 Some("the examples hold a ticket with this id: the model learnt its label")
-            } else if confidence < self.sure {
-                Some("the model is not sure of any service")
+            } else if !close && confidence < self.sure {
+                Some("the model is not sure of any service, and the ticket is not close to the examples")
             } else {
                 None
             },
@@ -513,6 +579,8 @@ impl ExampleVote {
                 similarity: Some(similarity),
                 confidence: None,
                 needed: self.similarity,
+                likeness: None,
+                close: None,
                 counted,
                 add: self.add,
                 drop: self.drop,
@@ -677,6 +745,7 @@ mod tests {
             add: 2.0,
             drop: 0.0,
             near: 2.0,
+            close: 2.0,
             ..ExampleVote::default()
         });
         assert_eq!(ids(&rules_only, &rules_only.tag(&ticket)), ["6.5", "9.1"]);
@@ -704,6 +773,47 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_close_to_the_examples_is_voted_on_however_sure_the_model_is() {
+        let ticket = ticket(
+            "N-5",
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
+        );
+        // Never sure, never close: the rules' tags stand.
+        let neither = tagger(ExampleVote {
+            sure: 1.01,
+            close: 2.0,
+            ..ExampleVote::default()
+        });
+        let tagging = neither.tag(&ticket);
+        assert_eq!(ids(&neither, &tagging), ["6.4", "9.1"]);
+        assert!(tagging.votes.is_empty());
+        let explained = neither.explain(&ticket).vote.unwrap();
+        assert!(!explained.counted && explained.reason.unwrap().contains("close"));
+        // Never sure, but close (the ticket is almost the first example): the close shares
+        // decide, and explain says which it used.
+        let close = tagger(ExampleVote {
+            sure: 1.01,
+            close: 0.1,
+            close_add: 0.6,
+            close_drop: 0.3,
+            ..ExampleVote::default()
+        });
+        let tagging = close.tag(&ticket);
+        assert_eq!(ids(&close, &tagging), ["6.4", "6.5"], "{:?}", tagging.votes);
+        let explained = close.explain(&ticket).vote.unwrap();
+        assert!(explained.counted && explained.reason.is_none());
+        assert!(
+            explained.likeness.unwrap() >= 0.1,
+            "{:?}",
+            explained.likeness
+        );
+        assert_eq!((explained.add, explained.drop), (0.6, 0.3));
+        // The near-tie choice of primary still needs the model to be sure.
+        assert!(tagging.votes.iter().all(|v| v.kind != ChangeKind::Primary));
+    }
+
+    #[test]
     fn examples_unlike_the_ticket_change_nothing() {
         let t = tagger(ExampleVote::neighbours());
         // One word in common with the defacements, among many they do not have.
@@ -722,10 +832,12 @@ mod tests {
     #[test]
     fn off_it_leaves_the_rules_tags_as_they_are() {
         for learner in [Learner::Classifier, Learner::Neighbours] {
+            // Never adding, never dropping, and never close (whose shares are its own).
             let off = ExampleVote {
                 learner,
                 add: 2.0,
                 drop: 0.0,
+                close: 2.0,
                 ..ExampleVote::default()
             };
             let t = tagger(off);

@@ -414,11 +414,12 @@ fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
         explained.contains("Labelled examples' vote (classifier"),
         "{explained}"
     );
+    // The ticket is close to the team's examples (a likeness over 0.22): the close shares.
     assert!(
-        explained.contains("added (share 0.7 needed)"),
+        explained.contains("added (share 0.6 needed)") && explained.contains("0.22 (0.67 here)"),
         "{explained}"
     );
-    assert!(explained.contains("dropped (below 0.2)"), "{explained}");
+    assert!(explained.contains("dropped (below 0.3)"), "{explained}");
     // ... and which of the ticket's words weighed for each service.
     assert!(explained.contains("weighing: "), "{explained}");
     let json = explain(&["--format", "json"]);
