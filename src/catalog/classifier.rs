@@ -372,7 +372,7 @@ pub fn fingerprint(examples: &[Example]) -> [u8; 32] {
 }
 
 /// How many models the cache keeps: each set of examples a team tags with (`--examples`) has
-/// its own, about 9 MB each; the least recently written go first.
+/// its own, about 11 MB each; the least recently written go first.
 const CACHED_MODELS: usize = 8;
 
 /// Deletes all but the `keep` most recently written models in `dir` (best effort).

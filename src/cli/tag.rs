@@ -273,7 +273,7 @@ fn print_summary(
     if tally.voted > 0 {
         eprintln!(
             "the labelled examples' vote changed the services of {} of the {} tagged by rule: \
-             {} added, {} dropped, {} primaries chosen between two the rules nearly tied \
+             {} added, {} dropped, and the primary chosen for {} where the rules nearly tied two \
              (vote:+ID / vote:-ID / vote:primary=ID; --no-example-vote turns it off)",
             tally.voted, tally.by_rule, tally.added, tally.dropped, tally.primary_chosen
         );
