@@ -222,11 +222,7 @@ impl ExampleVote {
                     // where the close shares would do something the others do not.
                     let close =
                         self.close_differs(sure, services, p, out) && likeness.get() >= self.close;
-                    let (add, drop) = if close {
-                        (self.close_add, self.close_drop)
-                    } else if sure {
-                        (self.add, self.drop)
-                    } else {
+                    let Some((add, drop)) = self.shares_for(sure, close) else {
                         return;
                     };
                     let share = |s: EntryId| services.binary_search(&s).map_or(0.0, |i| p[i]);
@@ -243,18 +239,31 @@ impl ExampleVote {
     /// the close add and drop shares would change something the vote otherwise would not
     /// (for a ticket the model is not `sure` of, the vote otherwise changes nothing).
     fn close_differs(&self, sure: bool, services: &[EntryId], p: &[f64], out: &Tagging) -> bool {
-        let (add, drop) = if sure {
-            (self.add, self.drop)
-        } else {
-            (f64::INFINITY, f64::NEG_INFINITY)
-        };
+        // Without a vote nothing is added (add above 1) or dropped (drop below 0).
+        let (add, drop) = self
+            .shares_for(sure, false)
+            .unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
+        let (close_add, close_drop) = self.shares_for(sure, true).expect("close always votes");
         services.iter().zip(p).any(|(&service, &p)| {
             match out.services.iter().position(|t| t.service == service) {
                 Some(0) => false, // the primary stays
-                Some(_) => (p < drop) != (p < self.close_drop),
-                None => (p + 1e-9 >= add) != (p + 1e-9 >= self.close_add),
+                Some(_) => (p < drop) != (p < close_drop),
+                None => (p + 1e-9 >= add) != (p + 1e-9 >= close_add),
             }
         })
+    }
+
+    /// The add and drop shares of the classifier's vote for a ticket the model is (or is not)
+    /// `sure` of and that is (or is not) `close` to the examples: the close ones, else the
+    /// usual ones where the model is sure; `None` where it does not vote.
+    fn shares_for(&self, sure: bool, close: bool) -> Option<(f64, f64)> {
+        if close {
+            Some((self.close_add, self.close_drop))
+        } else if sure {
+            Some((self.add, self.drop))
+        } else {
+            None
+        }
     }
 
     /// Where the rules' second service scores near their primary (at least
@@ -518,11 +527,9 @@ impl ExampleVote {
                 .collect();
         }
         let close = likeness >= self.close;
-        let (add, drop) = if close {
-            (self.close_add, self.close_drop)
-        } else {
-            (self.add, self.drop)
-        };
+        let (add, drop) = self
+            .shares_for(confidence >= self.sure, close)
+            .unwrap_or((self.add, self.drop));
         ExplainedVote {
             learner: "classifier",
             similarity: None,
