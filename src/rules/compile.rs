@@ -7,15 +7,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use rayon::prelude::*;
 
 use super::automaton::Automaton;
+use super::inflect::forms;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
-use super::pattern::{Inside, Pattern};
+use super::pattern::{FormsOf, Inside, Pattern};
 use super::regex_filter::{required_literals, RuleRegex, RuleRegexSet};
 use super::scan::KeyFilter;
 use super::zones::ZoneFactors;
@@ -72,6 +74,9 @@ pub struct RuleSetBuilder<'c> {
     zone_factors: ZoneFactors,
     /// The automaton patterns of every word and phrase checked, computed once.
     expanded: HashMap<Pattern, Vec<Vec<u8>>>,
+    /// The forms of every inflecting word checked, computed once: the expansion above and
+    /// the matcher's verification both need them, and inflecting is a good part of loading.
+    forms_of: FormsOf,
     over_limit: bool,
     /// Every file added, in order, with the fingerprint of its text.
     sources: Vec<RulesSource>,
@@ -113,6 +118,7 @@ impl<'c> RuleSetBuilder<'c> {
             thresholds: Vec::new(),
             zone_factors: ZoneFactors::default(),
             expanded: HashMap::new(),
+            forms_of: FormsOf::new(),
             over_limit: false,
             sources: Vec::new(),
         }
@@ -230,10 +236,28 @@ impl<'c> RuleSetBuilder<'c> {
             .filter(|p| !self.expanded.contains_key(p))
             .collect();
         let fresh: Vec<Pattern> = fresh.into_iter().collect();
+        // First each new word's forms (a word is in many phrases), then the phrases' keys.
+        let words: HashSet<&str> = fresh
+            .iter()
+            .flat_map(Pattern::inflecting_words)
+            .filter(|w| !self.forms_of.contains_key(*w))
+            .collect();
+        let words: Vec<&str> = words.into_iter().collect();
+        let forms: Vec<(String, Arc<[Box<str>]>)> = words
+            .into_par_iter()
+            .map(|w| {
+                (
+                    w.to_string(),
+                    forms(w).into_iter().map(Into::into).collect(),
+                )
+            })
+            .collect();
+        self.forms_of.extend(forms);
+        let forms_of = &self.forms_of;
         let expanded: Vec<(Pattern, Vec<Vec<u8>>)> = fresh
             .into_par_iter()
             .filter_map(|p| {
-                let keys = p.automaton_patterns(max).ok()?;
+                let keys = p.automaton_patterns_with(max, forms_of).ok()?;
                 Some((p, keys))
             })
             .collect();
@@ -300,7 +324,7 @@ impl<'c> RuleSetBuilder<'c> {
             );
         }
         let max = self.limits.max_patterns_per_word;
-        let expanded = &mut self.expanded;
+        let (expanded, forms_of) = (&mut self.expanded, &self.forms_of);
         let mut parse = |list: &str, words: &[Located<String>]| -> Vec<Pattern> {
             let mut out = Vec::new();
             for w in words {
@@ -308,7 +332,7 @@ impl<'c> RuleSetBuilder<'c> {
                     if expanded.contains_key(&p) {
                         return Ok(p); // the same word in another rule: expanded once
                     }
-                    match p.automaton_patterns(max) {
+                    match p.automaton_patterns_with(max, forms_of) {
                         Ok(keys) => {
                             expanded.insert(p.clone(), keys);
                             Ok(p)
@@ -402,8 +426,9 @@ impl<'c> RuleSetBuilder<'c> {
         let mut scopes: Vec<Scope> = vec![Scope::ALL];
         let mut terms: Vec<Term> = Vec::new();
         let mut word_terms: HashMap<Pattern, u32> = HashMap::new();
-        // The forms of each distinct word, shared by every phrase holding it.
-        let mut forms_of = HashMap::new();
+        // The forms of each distinct word, shared by every phrase holding it (most computed
+        // when the rules were added).
+        let mut forms_of = self.forms_of;
         let mut regex_ids: HashMap<String, u32> = HashMap::new();
         let mut regex_sources: Vec<String> = Vec::new();
         let mut regex_compiled: Vec<RuleRegex> = Vec::new();

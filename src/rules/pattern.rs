@@ -12,6 +12,10 @@ use std::sync::Arc;
 use super::inflect::{forms, inflects, key_len, wildcard_key_len};
 use super::normalize::{is_word_char, normalize, words};
 
+/// Each distinct rule word's forms ([`forms`]), computed once and shared by every phrase and
+/// rule holding the word.
+pub(crate) type FormsOf = HashMap<String, Arc<[Box<str>]>>;
+
 /// A parsed word or phrase; two patterns that parse equal match the same text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Pattern {
@@ -138,8 +142,20 @@ impl Pattern {
         self.checks_shared(&mut HashMap::new())
     }
 
+    /// The words whose forms [`Pattern::checks`] and [`Pattern::automaton_patterns`] need:
+    /// the ones that inflect, wildcard prefixes and exact words aside.
+    pub fn inflecting_words(&self) -> impl Iterator<Item = &str> {
+        let n = self.words.len();
+        let inflected = self.inside == Inside::No && !self.exact;
+        self.words
+            .iter()
+            .enumerate()
+            .filter(move |&(i, w)| inflected && !(self.wildcard && i + 1 == n) && inflects(w))
+            .map(|(_, w)| w.as_str())
+    }
+
     /// [`Pattern::checks`], the forms of each word shared through `forms_of` (word -> forms).
-    pub fn checks_shared(&self, forms_of: &mut HashMap<String, Arc<[Box<str>]>>) -> Vec<WordCheck> {
+    pub fn checks_shared(&self, forms_of: &mut FormsOf) -> Vec<WordCheck> {
         let n = self.words.len();
         self.words
             .iter()
@@ -163,7 +179,18 @@ impl Pattern {
     /// forms (a wildcard ends with its key prefix and no space). Fails with the number of
     /// combinations when there would be more than `max`. None for a compound pattern, which
     /// is found among the text's literals instead (see `Matcher::scan`).
+    #[cfg(test)]
     pub fn automaton_patterns(&self, max: usize) -> Result<Vec<Vec<u8>>, usize> {
+        self.automaton_patterns_with(max, &FormsOf::new())
+    }
+
+    /// [`Pattern::automaton_patterns`], taking the words' forms from `forms_of` where it
+    /// has them (the rule set's builder computes each distinct word's forms once).
+    pub fn automaton_patterns_with(
+        &self,
+        max: usize,
+        forms_of: &FormsOf,
+    ) -> Result<Vec<Vec<u8>>, usize> {
         if self.inside != Inside::No {
             return Ok(Vec::new());
         }
@@ -178,10 +205,11 @@ impl Pattern {
                 } else if self.exact || !inflects(w) {
                     vec![w[..key_len(w.as_bytes())].to_string()]
                 } else {
-                    forms(w)
-                        .iter()
-                        .map(|f| f[..key_len(f.as_bytes())].to_string())
-                        .collect()
+                    let key = |f: &str| f[..key_len(f.as_bytes())].to_string();
+                    match forms_of.get(w) {
+                        Some(shared) => shared.iter().map(|f| key(f)).collect(),
+                        None => forms(w).iter().map(|f| key(f)).collect(),
+                    }
                 };
                 keys.sort_unstable();
                 keys.dedup();
