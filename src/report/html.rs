@@ -83,7 +83,7 @@ fn head(page: &mut String, f: &Figures, p: &Provenance, title: Option<&str>) {
         csp_hash(SCRIPT)
     );
     let range = match (f.first_seen, f.end) {
-        (Some(a), Some(b)) => format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")),
+        (Some(a), Some(b)) => text::span(a, b, f.end_from == "until"),
         _ => "no dated tickets".to_string(),
     };
     let standard = format!("Workload per {}", f.level_names[1]);

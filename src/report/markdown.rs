@@ -44,11 +44,7 @@ pub fn write(
         )?,
     }
     let range = match (f.first_seen, f.end) {
-        (Some(a), Some(b)) => format!(
-            " from {} to {}",
-            a.format("%Y-%m-%d"),
-            b.format("%Y-%m-%d %H:%M")
-        ),
+        (Some(a), Some(b)) => format!(" from {}", text::span(a, b, f.end_from == "until")),
         _ => String::new(),
     };
     writeln!(

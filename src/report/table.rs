@@ -31,11 +31,7 @@ pub fn write(out: &mut dyn Write, f: &Figures, p: &Provenance, w: &Workload) -> 
         safe(&cat.short)
     )?;
     let range = match (f.first_seen, f.end) {
-        (Some(a), Some(b)) => format!(
-            ", {} to {}",
-            a.format("%Y-%m-%d"),
-            b.format("%Y-%m-%d %H:%M")
-        ),
+        (Some(a), Some(b)) => format!(", {}", text::span(a, b, f.end_from == "until")),
         _ => String::new(),
     };
     writeln!(

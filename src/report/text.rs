@@ -1,6 +1,29 @@
 //! Numbers as people read them, shared by the terminal table, Markdown and HTML.
 
+use chrono::NaiveDateTime;
+
 use super::figures::Cell;
+
+/// The counted span, `first to end`, both written alike: as days when both fall at
+/// midnight (exports with dates only, an `--until` day), else both to the minute. The end is
+/// where backlog ages are measured, so its time is kept when it has one, and then the start's
+/// too. `until`: the end is the midnight after the `--until` day, written as that day.
+pub fn span(first: NaiveDateTime, end: NaiveDateTime, until: bool) -> String {
+    let midnight = |t: NaiveDateTime| t.time() == chrono::NaiveTime::MIN;
+    if midnight(first) && midnight(end) {
+        let last = match until {
+            true => end.date().pred_opt().unwrap_or(end.date()),
+            false => end.date(),
+        };
+        return format!(
+            "{} to {}",
+            first.format("%Y-%m-%d"),
+            last.format("%Y-%m-%d")
+        );
+    }
+    let minute = "%Y-%m-%d %H:%M";
+    format!("{} to {}", first.format(minute), end.format(minute))
+}
 
 /// A count: whole numbers as such, fractions of tickets (under `split`) with one decimal.
 pub fn count(cell: Cell, min_count: u64) -> String {
@@ -84,5 +107,25 @@ mod tests {
             "-1.5 (-50 %)"
         );
         assert_eq!(change(Cell::Value(2.0), Cell::Missing, 0), "+2");
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::span;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn both_ends_are_written_alike() {
+        let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+        let (a, b) = (
+            day(10).and_hms_opt(0, 0, 0).unwrap(),
+            day(20).and_hms_opt(0, 0, 0).unwrap(),
+        );
+        assert_eq!(span(a, b, false), "2024-01-10 to 2024-01-20");
+        // --until 2024-01-19 ends the period at the midnight after it: the 19th is the last day.
+        assert_eq!(span(a, b, true), "2024-01-10 to 2024-01-19");
+        let b = day(20).and_hms_opt(9, 5, 0).unwrap();
+        assert_eq!(span(a, b, false), "2024-01-10 00:00 to 2024-01-20 09:05");
     }
 }
