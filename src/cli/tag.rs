@@ -271,11 +271,16 @@ fn print_summary(
         }
     );
     if tally.voted > 0 {
+        // The near-tie clause only when it happened: "the primary chosen for 0" reads as noise.
+        let near_ties = match tally.primary_chosen {
+            0 => String::new(),
+            n => format!(", and the primary chosen for {n} where the rules nearly tied two"),
+        };
         eprintln!(
             "the labelled examples' vote changed the services of {} of the {} tagged by rule: \
-             {} added, {} dropped, and the primary chosen for {} where the rules nearly tied two \
-             (vote:+ID / vote:-ID / vote:primary=ID; --no-example-vote turns it off)",
-            tally.voted, tally.by_rule, tally.added, tally.dropped, tally.primary_chosen
+             {} added, {} dropped{near_ties} (vote:+ID / vote:-ID / vote:primary=ID; \
+             --no-example-vote turns it off)",
+            tally.voted, tally.by_rule, tally.added, tally.dropped
         );
     }
     let mut busiest: Vec<(EntryId, u64)> = tally.primaries.iter().map(|(&k, &v)| (k, v)).collect();
