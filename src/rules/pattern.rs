@@ -29,6 +29,17 @@ pub(crate) struct Pattern {
     pub inside: Inside,
 }
 
+/// How one word of a pattern is matched (see [`Pattern::checks_shared`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WordKind {
+    /// The wildcard's last word: a prefix.
+    Prefix,
+    /// Written with `=`, or a word without inflections: as written.
+    Exact,
+    /// Any of its forms.
+    Inflected,
+}
+
 /// Where a compound pattern (`*word`, `*word*`) may sit in a text word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Inside {
@@ -145,29 +156,37 @@ impl Pattern {
     /// The words whose forms [`Pattern::checks`] and [`Pattern::automaton_patterns`] need:
     /// the ones that inflect, wildcard prefixes and exact words aside.
     pub fn inflecting_words(&self) -> impl Iterator<Item = &str> {
+        let whole_words = self.inside == Inside::No;
+        self.word_kinds()
+            .filter(move |&(kind, _)| whole_words && kind == WordKind::Inflected)
+            .map(|(_, w)| w)
+    }
+
+    /// Each word with how it is matched: the one place that says which words are a prefix,
+    /// which are taken as written and which inflect.
+    fn word_kinds(&self) -> impl Iterator<Item = (WordKind, &str)> {
         let n = self.words.len();
-        let inflected = self.inside == Inside::No && !self.exact;
-        self.words
-            .iter()
-            .enumerate()
-            .filter(move |&(i, w)| inflected && !(self.wildcard && i + 1 == n) && inflects(w))
-            .map(|(_, w)| w.as_str())
+        self.words.iter().enumerate().map(move |(i, w)| {
+            let kind = if self.wildcard && i + 1 == n {
+                WordKind::Prefix
+            } else if self.exact || !inflects(w) {
+                WordKind::Exact
+            } else {
+                WordKind::Inflected
+            };
+            (kind, w.as_str())
+        })
     }
 
     /// [`Pattern::checks`], the forms of each word shared through `forms_of` (word -> forms).
     pub fn checks_shared(&self, forms_of: &mut FormsOf) -> Vec<WordCheck> {
-        let n = self.words.len();
-        self.words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                if self.wildcard && i + 1 == n {
-                    WordCheck::Prefix(w.as_str().into())
-                } else if self.exact || !inflects(w) {
-                    WordCheck::Exact(w.as_str().into())
-                } else {
+        self.word_kinds()
+            .map(|(kind, w)| match kind {
+                WordKind::Prefix => WordCheck::Prefix(w.into()),
+                WordKind::Exact => WordCheck::Exact(w.into()),
+                WordKind::Inflected => {
                     let shared = forms_of
-                        .entry(w.clone())
+                        .entry(w.to_string())
                         .or_insert_with(|| forms(w).into_iter().map(Into::into).collect());
                     WordCheck::Forms(shared.clone())
                 }
@@ -196,20 +215,16 @@ impl Pattern {
         }
         let n = self.words.len();
         let keys: Vec<Vec<String>> = self
-            .words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let mut keys: Vec<String> = if self.wildcard && i + 1 == n {
-                    vec![w[..wildcard_key_len(w.as_bytes())].to_string()]
-                } else if self.exact || !inflects(w) {
-                    vec![w[..key_len(w.as_bytes())].to_string()]
-                } else {
-                    let key = |f: &str| f[..key_len(f.as_bytes())].to_string();
-                    match forms_of.get(w) {
+            .word_kinds()
+            .map(|(kind, w)| {
+                let key = |f: &str| f[..key_len(f.as_bytes())].to_string();
+                let mut keys: Vec<String> = match kind {
+                    WordKind::Prefix => vec![w[..wildcard_key_len(w.as_bytes())].to_string()],
+                    WordKind::Exact => vec![key(w)],
+                    WordKind::Inflected => match forms_of.get(w) {
                         Some(shared) => shared.iter().map(|f| key(f)).collect(),
                         None => forms(w).iter().map(|f| key(f)).collect(),
-                    }
+                    },
                 };
                 keys.sort_unstable();
                 keys.dedup();
