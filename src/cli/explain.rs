@@ -401,7 +401,7 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         let status = if v.counted {
             p.green("counted")
         } else {
-            format!("not counted: {}", v.reason.unwrap_or("no vote"))
+            format!("not counted: {}", v.reason.as_deref().unwrap_or("no vote"))
         };
         let guard = match (v.similarity, v.confidence) {
             (Some(s), _) => format!("nearest three {} alike, {} needed", num(s), num(v.needed)),

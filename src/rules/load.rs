@@ -53,6 +53,11 @@ pub struct Rule {
     pub counterexamples: Vec<Located<String>>,
     /// Why the rule exists.
     pub note: Option<String>,
+    /// `false` (`vote = false`): where the rule fires, the labelled examples do not vote on
+    /// the ticket's services. For the entries of a feed the rules know exactly and the
+    /// examples have never seen (a KEV catalogue entry), whose services the vote would
+    /// change by likeness to other kinds of ticket.
+    pub vote: bool,
     /// Where the rule starts (its `[[rule]]` table).
     pub at: Location,
 }
@@ -111,6 +116,7 @@ struct RawRule {
     #[serde(default)]
     counterexamples: Vec<Spanned<String>>,
     note: Option<String>,
+    vote: Option<bool>,
 }
 
 const SCHEMA_HINT: &str = "see docs/rules.md for the schema";
@@ -422,6 +428,7 @@ fn resolve(
         examples: located(raw.examples),
         counterexamples: located(raw.counterexamples),
         note: raw.note,
+        vote: raw.vote.unwrap_or(true),
         at: at(start),
     })
 }

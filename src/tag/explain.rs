@@ -282,7 +282,17 @@ impl Tagger {
             .fallback()
             .and_then(|f| f.vote())
             .filter(|_| tagging.source == TagSource::Rule)
-            .map(|(examples, vote)| vote.explain(examples, catalog, ticket, &tagging));
+            .map(|(examples, vote)| {
+                let mut explained = vote.explain(examples, catalog, ticket, &tagging);
+                if let Some(rule) = self.vote_kept_off(&tagging.rules) {
+                    explained.counted = false;
+                    explained.reason = Some(format!(
+                        "rule {} keeps the examples' vote off the tickets it fires on (vote = false)",
+                        self.matcher.rule(rule).id
+                    ));
+                }
+                explained
+            });
         Explanation {
             schema: 1,
             ticket: ticket.id.clone(),

@@ -255,6 +255,12 @@ impl Tagger {
         tagging
     }
 
+    /// The first of the fired `rules` that keeps the examples' vote off the ticket
+    /// (`vote = false`), if any.
+    fn vote_kept_off(&self, rules: &[RuleId]) -> Option<RuleId> {
+        rules.iter().copied().find(|&r| !self.matcher.rule(r).vote)
+    }
+
     /// With `out.services` scored from `out.rules`: the source, the examples' vote on the
     /// rules' tags, or the index's proposal when the rules give no tag. `spare`: tags to
     /// reuse, and where dropped ones go.
@@ -264,7 +270,9 @@ impl Tagger {
         if !out.services.is_empty() {
             out.source = TagSource::Rule;
             if let Some((examples, vote)) = self.fallback.as_ref().and_then(Fallback::vote) {
-                vote.apply(examples, ticket, out, spare);
+                if self.vote_kept_off(&out.rules).is_none() {
+                    vote.apply(examples, ticket, out, spare);
+                }
             }
             return;
         }

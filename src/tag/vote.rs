@@ -441,7 +441,7 @@ pub struct ExplainedVote {
     /// the model's five likeliest, by share, best first.
     pub shares: Vec<VoteShare>,
     /// Why the vote said nothing, when it did not count.
-    pub reason: Option<&'static str>,
+    pub reason: Option<String>,
 }
 
 /// How many of the model's likeliest services `explain` shows beside the ticket's own.
@@ -543,9 +543,12 @@ impl ExampleVote {
             neighbours: Vec::new(),
             shares,
             reason: if own {
-                Some("the examples hold a ticket with this id: the model learnt its label")
+                Some("the examples hold a ticket with this id: the model learnt its label".into())
             } else if !close && confidence < self.sure {
-                Some("the model is not sure of any service, and the ticket is not close to the examples")
+                Some(
+                    "the model is not sure of any service, and the ticket is not close to the examples"
+                        .into(),
+                )
             } else {
                 None
             },
@@ -593,7 +596,7 @@ impl ExampleVote {
                 drop: self.drop,
                 neighbours,
                 shares: vote_shares(catalog, tagging, theirs, |s| n.share(s)),
-                reason: (!counted).then_some("the examples are not alike enough"),
+                reason: (!counted).then(|| "the examples are not alike enough".into()),
             }
         })
     }
@@ -612,6 +615,11 @@ mod tests {
     /// for an awareness month; rules that tag a defacement 6.4 and, on `police`, 6.5, and
     /// `poster` 9.1.
     fn tagger(vote: ExampleVote) -> Tagger {
+        tagger_with(vote, "")
+    }
+
+    /// [`tagger`] with `extra` rules after its own.
+    fn tagger_with(vote: ExampleVote, extra: &str) -> Tagger {
         let catalog = Catalog::default_embedded();
         let csv = "id,services,title,text\n\
             E1,6.4;6.5,Startseite der Gemeinde verunstaltet,Parolen auf der Startseite; Webserver vom Netz; Landratsamt informiert\n\
@@ -636,8 +644,10 @@ mod tests {
             service = "9.1"
             any = ["plakate"]
         "#;
+        let rules = format!("{rules}{extra}");
         let mut builder = RuleSetBuilder::new(&catalog);
-        builder.add_str(rules, "t.toml".as_ref(), &mut diags);
+        builder.add_str(&rules, "t.toml".as_ref(), &mut diags);
+        assert!(diags.is_empty(), "{:?}", diags.items());
         let matcher = builder.build().unwrap();
         let fallback = Fallback::new(CatalogIndex::build(&catalog).unwrap())
             .with_examples(Some(crate::catalog::ExampleIndex::new(
@@ -706,6 +716,42 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_with_vote_false_keeps_the_vote_off_the_tickets_it_fires_on() {
+        // The same ticket as above, where the classifier adds 6.5 and drops 9.1; a rule
+        // that fires on it (below its threshold: it need not tag) says the examples do not
+        // vote on such tickets.
+        let extra = r#"
+            [[rule]]
+            id = "feed-entry"
+            service = "8.1"
+            any = ["startseite"]
+            weight = 0.1
+            vote = false
+        "#;
+        let t = tagger_with(ExampleVote::default(), extra);
+        let ticket = ticket(
+            "N-1",
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
+        );
+        let tagging = t.tag(&ticket);
+        assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
+        assert!(tagging.votes.is_empty(), "{:?}", tagging.votes);
+        let explained = t.explain(&ticket).vote.expect("the rules tagged");
+        assert!(!explained.counted);
+        assert!(
+            explained.reason.as_deref().unwrap().contains("feed-entry"),
+            "{:?}",
+            explained.reason
+        );
+        // Without the rule the vote changes the ticket (the test below).
+        assert_ne!(
+            ids(&t, &tagger(ExampleVote::default()).tag(&ticket)),
+            ids(&t, &tagging)
+        );
+    }
+
+    #[test]
     fn the_classifier_adds_and_drops_as_the_examples_like_the_ticket_say() {
         let t = tagger(ExampleVote::default());
         let ticket = ticket(
@@ -736,7 +782,7 @@ mod tests {
         let tagging = t.tag(&own);
         assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
         let explained = t.explain(&own).vote.unwrap();
-        assert!(!explained.counted && explained.reason.unwrap().contains("id"));
+        assert!(!explained.counted && explained.reason.as_deref().unwrap().contains("id"));
     }
 
     #[test]
@@ -796,7 +842,7 @@ mod tests {
         assert_eq!(ids(&neither, &tagging), ["6.4", "9.1"]);
         assert!(tagging.votes.is_empty());
         let explained = neither.explain(&ticket).vote.unwrap();
-        assert!(!explained.counted && explained.reason.unwrap().contains("close"));
+        assert!(!explained.counted && explained.reason.as_deref().unwrap().contains("close"));
         // Never sure, but close (the ticket is almost the first example): the close shares
         // decide, and explain says which it used.
         let close = tagger(ExampleVote {
