@@ -660,6 +660,17 @@ mod tests {
             .with_fallback(Some(fallback))
     }
 
+    /// The ticket every test here asks about, under `id`: a defacement (6.4 by the rules)
+    /// that mentions posters (9.1 by the rules), like the examples' defacements that were
+    /// reported on (6.4;6.5).
+    fn defaced(id: &str) -> Ticket {
+        ticket(
+            id,
+            "Startseite der Gemeinde verunstaltet",
+            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
+        )
+    }
+
     fn ids(tagger: &Tagger, tagging: &Tagging) -> Vec<String> {
         let catalog = tagger.catalog();
         tagging
@@ -674,11 +685,7 @@ mod tests {
         let t = tagger(ExampleVote::neighbours());
         // The rules see a defacement (6.4) and a poster (9.1); the examples like it are
         // defacements that were reported on (6.4;6.5): 6.5 is added, 9.1 dropped.
-        let ticket = ticket(
-            "N-1",
-            "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-        );
+        let ticket = defaced("N-1");
         let tagging = t.tag(&ticket);
         assert_eq!(tagging.source, TagSource::Rule);
         assert_eq!(ids(&t, &tagging), ["6.4", "6.5"]);
@@ -729,11 +736,7 @@ mod tests {
             vote = false
         "#;
         let t = tagger_with(ExampleVote::default(), extra);
-        let ticket = ticket(
-            "N-1",
-            "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-        );
+        let ticket = defaced("N-1");
         let tagging = t.tag(&ticket);
         assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
         assert!(tagging.votes.is_empty(), "{:?}", tagging.votes);
@@ -754,11 +757,7 @@ mod tests {
     #[test]
     fn the_classifier_adds_and_drops_as_the_examples_like_the_ticket_say() {
         let t = tagger(ExampleVote::default());
-        let ticket = ticket(
-            "N-1",
-            "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-        );
+        let ticket = defaced("N-1");
         let tagging = t.tag(&ticket);
         assert_eq!(ids(&t, &tagging), ["6.4", "6.5"]);
         let added = tagging
@@ -774,11 +773,7 @@ mod tests {
         let change = |id: &str| explained.shares.iter().find(|s| s.id == id).unwrap().change;
         assert_eq!((change("6.5"), change("9.1")), ("added", "dropped"));
         // A ticket the examples hold (its id) is not judged by a model that learnt its label.
-        let own = crate::tag::testing::ticket(
-            "E1",
-            "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-        );
+        let own = defaced("E1");
         let tagging = t.tag(&own);
         assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
         let explained = t.explain(&own).vote.unwrap();
@@ -827,11 +822,7 @@ mod tests {
 
     #[test]
     fn a_ticket_close_to_the_examples_is_voted_on_however_sure_the_model_is() {
-        let ticket = ticket(
-            "N-5",
-            "Startseite der Gemeinde verunstaltet",
-            "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-        );
+        let ticket = defaced("N-5");
         // Never sure, never close: the rules' tags stand.
         let neither = tagger(ExampleVote {
             sure: 1.01,
@@ -894,11 +885,7 @@ mod tests {
                 ..ExampleVote::default()
             };
             let t = tagger(off);
-            let ticket = ticket(
-                "N-1",
-                "Startseite der Gemeinde verunstaltet",
-                "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-            );
+            let ticket = defaced("N-1");
             let tagging = t.tag(&ticket);
             assert_eq!(ids(&t, &tagging), ["6.4", "9.1"]);
             assert!(tagging.votes.is_empty());
@@ -910,11 +897,7 @@ mod tests {
         for vote in [ExampleVote::default(), ExampleVote::neighbours()] {
             let t = tagger(vote);
             let tickets = [
-                ticket(
-                    "N-1",
-                    "Startseite der Gemeinde verunstaltet",
-                    "Parolen auf der Startseite, Plakate erwähnt; Webserver vom Netz",
-                ),
+                defaced("N-1"),
                 ticket("N-3", "Plakate", "Plakate für den Aktionsmonat, Flyer"),
             ];
             let mut out = Tagging::default();
