@@ -25,7 +25,7 @@
 //!   by averaged stochastic gradient descent: [`EPOCHS`] passes in a seeded order, the
 //!   learning rate `1 / (alpha (t0 + t))` and the averaging of Bottou's and Xu's papers (the
 //!   schedule scikit-learn calls "optimal"). Training on the 3,158 embedded examples takes
-//!   about 0.75 s on two cores; scikit-learn's fully converged L-BFGS model measured no
+//!   about 0.8 s on two cores; scikit-learn's fully converged L-BFGS model measured no
 //!   better in the experiment.
 //!
 //! - **Likeness.** Beside the probabilities, how like the examples a ticket is: the mean
@@ -372,7 +372,7 @@ pub fn fingerprint(examples: &[Example]) -> [u8; 32] {
 }
 
 /// How many models the cache keeps: each set of examples a team tags with (`--examples`) has
-/// its own, about 14 MB each; the least recently written go first.
+/// its own, about 16 MB each (3,158 embedded examples); the least recently written go first.
 const CACHED_MODELS: usize = 8;
 
 /// Deletes all but the `keep` most recently written models in `dir` (best effort).
