@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Where a problem sits in an input; displayed as `path:line:col` (column omitted when unknown).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// The file, or `<stdin>`, or a name such as `<embedded:csirt-2.1>`.
     pub path: PathBuf,

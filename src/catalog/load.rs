@@ -52,7 +52,9 @@ impl Kind {
 }
 
 /// Index of an entry in its [`Catalog`]; cheap to copy and compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct EntryId(pub u32);
 
 impl EntryId {

@@ -84,7 +84,7 @@ pub struct RuleSetBuilder<'c> {
 
 /// A rules file a [`Matcher`] was built from: where it came from and the SHA-256 of its text,
 /// so a report can say exactly which rules made it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RulesSource {
     /// The path as given, or `<embedded:rules/NAME>`.
     pub origin: PathBuf,
@@ -422,7 +422,26 @@ impl<'c> RuleSetBuilder<'c> {
     /// Fails when the automaton or the regex set cannot be built (a size limit), or when the
     /// rules use more than 63 different `fields` lists.
     pub fn build(self) -> Result<Matcher> {
-        let whole = || Location::file("<rules>");
+        self.assemble()?.into_matcher()
+    }
+
+    /// [`Self::build`], saving the compiled rules in `cache` under `key` (see
+    /// [`RulesCache`](super::RulesCache)) on the way. A cache that cannot be written is said
+    /// in the second value; the matcher is built all the same.
+    pub fn build_into_cache(
+        self,
+        cache: &super::RulesCache,
+        key: &super::CacheKey,
+    ) -> Result<(Matcher, std::io::Result<()>)> {
+        let parts = self.assemble()?;
+        let saved = cache.save(key, &parts);
+        Ok((parts.into_matcher()?, saved))
+    }
+
+    /// Every kept rule reduced to the tables the matcher reads, with the patterns of its
+    /// automata and the sources of its regexes, but not the automata and regexes themselves:
+    /// what the rules cache saves.
+    pub(super) fn assemble(self) -> Result<Parts> {
         let mut scopes: Vec<Scope> = vec![Scope::ALL];
         let mut terms: Vec<Term> = Vec::new();
         let mut word_terms: HashMap<Pattern, u32> = HashMap::new();
@@ -540,23 +559,7 @@ impl<'c> RuleSetBuilder<'c> {
             .map(|(p, &t)| (p.words[0].clone(), t))
             .collect();
         needles.sort_by_key(|&(_, t)| t);
-        // The word automaton and the regexes' literals and set do not depend on each other:
-        // built side by side.
-        let limits = &self.limits;
-        let (automaton, regexes) = rayon::join(
-            || match patterns.is_empty() {
-                true => Ok(None),
-                false => Automaton::build(&patterns, false).map(Some).map_err(|e| {
-                    Error::invalid(
-                        whole(),
-                        format!("the word automaton could not be built: {e}"),
-                        "use fewer or shorter words",
-                    )
-                }),
-            },
-            || compile_regexes(&regex_sources, regex_compiled, &needles, limits),
-        );
-        let (automaton, regexes) = (automaton?, regexes?);
+        let plan = plan_regexes(&regex_sources, &needles);
         let terms_len = terms.len();
         let mut regex_term_ids = vec![0; regex_sources.len()];
         for (t, term) in terms.iter().enumerate() {
@@ -570,22 +573,22 @@ impl<'c> RuleSetBuilder<'c> {
         for (service, t) in self.thresholds {
             thresholds[service.index()] = (t.value, Some(t.at));
         }
-        Ok(Matcher {
+        Ok(Parts {
             sources: self.sources,
             rules,
             compiled,
             terms,
-            automaton,
+            patterns,
             automaton_terms: Csr::from_lists(&pattern_terms),
             key_filter,
-            regexes: regexes.regexes,
+            regexes: regex_compiled,
             regex_terms: regex_term_ids,
-            literals: regexes.literals,
-            literal_regexes: regexes.literal_regexes,
-            literal_inside: regexes.literal_inside,
-            regex_gates: regexes.gates,
-            unfiltered: regexes.unfiltered,
-            unfiltered_regexes: regexes.unfiltered_regexes,
+            literals: plan.literals,
+            literal_regexes: Csr::from_lists(&plan.literal_regexes),
+            literal_inside: Csr::from_lists(&plan.literal_inside),
+            regex_gates: plan.gates,
+            unfiltered_regexes: plan.unfiltered_regexes,
+            regex_set_size_limit: self.limits.regex_set_size_limit,
             term_rules: Csr::from_lists(&term_rules),
             positional: (0..terms_len)
                 .map(|t| positional.contains(&(t as u32)))
@@ -598,26 +601,132 @@ impl<'c> RuleSetBuilder<'c> {
     }
 }
 
-/// The regexes compiled, with the literals that gate them and the set of the others.
-struct CompiledRegexes {
-    regexes: Vec<RuleRegex>,
-    literals: Option<Automaton>,
-    literal_regexes: Csr,
-    literal_inside: Csr,
+/// A rule set compiled down to tables, with the patterns of its automata and its regexes'
+/// sources: a [`Matcher`] but for the parts that cannot be saved (aho-corasick's automata,
+/// compiled regexes). What the rules cache holds (`cache`); [`Parts::into_matcher`] builds
+/// the rest.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Parts {
+    pub sources: Vec<RulesSource>,
+    pub rules: Vec<Rule>,
+    pub compiled: Vec<CompiledRule>,
+    /// Saved with the word forms each list of forms shares written once (see `cache`).
+    #[serde(with = "super::cache::terms")]
+    pub terms: Vec<Term>,
+    /// The word automaton's patterns, in pattern order.
+    pub patterns: Vec<Vec<u8>>,
+    pub automaton_terms: Csr,
+    pub key_filter: KeyFilter,
+    /// Saved as their sources and their forms' patterns (see `cache`).
+    #[serde(with = "super::cache::regexes")]
+    pub regexes: Vec<RuleRegex>,
+    pub regex_terms: Vec<u32>,
+    /// The literal automaton's patterns (ASCII case folded when searched).
+    pub literals: Vec<String>,
+    pub literal_regexes: Csr,
+    pub literal_inside: Csr,
+    pub regex_gates: Vec<Vec<Box<[u32]>>>,
+    pub unfiltered_regexes: Vec<u32>,
+    pub regex_set_size_limit: usize,
+    pub term_rules: Csr,
+    pub positional: Vec<bool>,
+    pub scopes: Vec<Scope>,
+    pub thresholds: Vec<(f64, Option<Location>)>,
+    pub zone_factors: ZoneFactors,
+    pub catalog_fingerprint: String,
+}
+
+impl Parts {
+    /// Builds the automata and the set of the regexes without literals: a ready [`Matcher`].
+    pub fn into_matcher(self) -> Result<Matcher> {
+        let whole = || Location::file("<rules>");
+        // The word automaton and the regexes' literal automaton and set do not depend on
+        // each other: built side by side.
+        let (automaton, regex_side) = rayon::join(
+            || match self.patterns.is_empty() {
+                true => Ok(None),
+                false => Automaton::build(&self.patterns, false)
+                    .map(Some)
+                    .map_err(|e| {
+                        Error::invalid(
+                            whole(),
+                            format!("the word automaton could not be built: {e}"),
+                            "use fewer or shorter words",
+                        )
+                    }),
+            },
+            || -> Result<(Option<Automaton>, Option<RuleRegexSet>)> {
+                let literals = match self.literals.is_empty() {
+                    true => None,
+                    false => Some(Automaton::build(&self.literals, true).map_err(|e| {
+                        Error::invalid(
+                            whole(),
+                            format!("the regex literals automaton could not be built: {e}"),
+                            "use fewer regexes",
+                        )
+                    })?),
+                };
+                let unfiltered = match self.unfiltered_regexes.is_empty() {
+                    true => None,
+                    false => Some(
+                        RuleRegexSet::new(
+                            self.unfiltered_regexes
+                                .iter()
+                                .map(|&r| self.regexes[r as usize].source()),
+                            self.regex_set_size_limit,
+                        )
+                        .map_err(|e| {
+                            Error::invalid(
+                                whole(),
+                                format!("the regexes together are too big: {e}"),
+                                "use fewer or simpler regexes, or raise the limit with \
+                                 --max-regex-size (Limits::regex_set_size_limit)",
+                            )
+                        })?,
+                    ),
+                };
+                Ok((literals, unfiltered))
+            },
+        );
+        let (automaton, (literals, unfiltered)) = (automaton?, regex_side?);
+        Ok(Matcher {
+            sources: self.sources,
+            rules: self.rules,
+            compiled: self.compiled,
+            terms: self.terms,
+            automaton,
+            automaton_terms: self.automaton_terms,
+            key_filter: self.key_filter,
+            regexes: self.regexes,
+            regex_terms: self.regex_terms,
+            literals,
+            literal_regexes: self.literal_regexes,
+            literal_inside: self.literal_inside,
+            regex_gates: self.regex_gates,
+            unfiltered,
+            unfiltered_regexes: self.unfiltered_regexes,
+            term_rules: self.term_rules,
+            positional: self.positional,
+            scopes: self.scopes,
+            thresholds: self.thresholds,
+            zone_factors: self.zone_factors,
+            catalog_fingerprint: self.catalog_fingerprint,
+        })
+    }
+}
+
+/// Which literals gate which regexes, and the regexes without literals.
+struct RegexPlan {
+    literals: Vec<String>,
+    literal_regexes: Vec<Vec<u32>>,
+    literal_inside: Vec<Vec<u32>>,
     gates: Vec<Vec<Box<[u32]>>>,
-    unfiltered: Option<RuleRegexSet>,
     unfiltered_regexes: Vec<u32>,
 }
 
-/// Compiles the regexes and the literal automaton, which also finds `needles`: the word of
+/// The literals of the regexes (see `regex_filter`), which also find `needles`: the word of
 /// each compound-word term (`*lücke*`), with the term.
-fn compile_regexes(
-    sources: &[String],
-    regexes: Vec<RuleRegex>,
-    needles: &[(String, u32)],
-    limits: &Limits,
-) -> Result<CompiledRegexes> {
-    let whole = || Location::file("<rules>");
+fn plan_regexes(sources: &[String], needles: &[(String, u32)]) -> RegexPlan {
     let mut literals: Vec<String> = Vec::new();
     let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
     let mut literal_inside: Vec<Vec<u32>> = Vec::new();
@@ -664,45 +773,13 @@ fn compile_regexes(
         }
         gates.push(gate);
     }
-    let literal_automaton = if literals.is_empty() {
-        None
-    } else {
-        Some(Automaton::build(&literals, true).map_err(|e| {
-            Error::invalid(
-                whole(),
-                format!("the regex literals automaton could not be built: {e}"),
-                "use fewer regexes",
-            )
-        })?)
-    };
-    let unfiltered = if unfiltered_regexes.is_empty() {
-        None
-    } else {
-        let set = RuleRegexSet::new(
-            unfiltered_regexes
-                .iter()
-                .map(|&r| sources[r as usize].as_str()),
-            limits.regex_set_size_limit,
-        )
-        .map_err(|e| {
-            Error::invalid(
-                whole(),
-                format!("the regexes together are too big: {e}"),
-                "use fewer or simpler regexes, or raise the limit with --max-regex-size \
-                 (Limits::regex_set_size_limit)",
-            )
-        })?;
-        Some(set)
-    };
-    Ok(CompiledRegexes {
-        regexes,
-        literals: literal_automaton,
-        literal_regexes: Csr::from_lists(&literal_regexes),
-        literal_inside: Csr::from_lists(&literal_inside),
+    RegexPlan {
+        literals,
+        literal_regexes,
+        literal_inside,
         gates,
-        unfiltered,
         unfiltered_regexes,
-    })
+    }
 }
 
 fn diags_extend(diags: &mut Diagnostics, errors: Vec<Diagnostic>) {

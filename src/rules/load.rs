@@ -16,7 +16,7 @@ use crate::catalog::{Catalog, EntryId, Kind};
 use crate::error::{Diagnostic, Diagnostics, Location, Severity};
 
 /// A value of a rules file with where it was written (kept for messages and, later, lints).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Located<T> {
     /// The value as written.
     pub value: T,
@@ -25,7 +25,7 @@ pub struct Located<T> {
 }
 
 /// A rule as its file wrote it, with its service resolved in the catalog.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// Unique id across every loaded file (`mitigation.restore-from-backup`).
     pub id: String,

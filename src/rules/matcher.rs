@@ -37,7 +37,7 @@ impl RuleId {
 const MAX_FIELD_BYTES: usize = u32::MAX as usize - 1;
 
 /// Lists of `u32` in one allocation: `get(i)` is the i-th list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Csr {
     starts: Vec<u32>,
     items: Vec<u32>,
@@ -73,7 +73,7 @@ pub(super) enum Term {
 }
 
 /// Which fields a rule reads. Scope 0 is every field.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Scope {
     pub title: bool,
     pub text: bool,
@@ -99,7 +99,7 @@ impl Scope {
 }
 
 /// A rule reduced to term ids; `any` holds the rule's `any` words, then its regexes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct CompiledRule {
     pub any: Box<[u32]>,
     pub all: Box<[u32]>,

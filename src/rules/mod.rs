@@ -31,6 +31,7 @@
 //! ```
 
 mod automaton;
+mod cache;
 mod compile;
 mod inflect;
 pub mod lint;
@@ -42,6 +43,7 @@ mod regex_filter;
 mod scan;
 pub mod zones;
 
+pub use cache::{CacheKey, RulesCache};
 pub use compile::{toml_files, Limits, RuleSetBuilder, RulesSource};
 pub use load::{Located, Rule};
 pub use matcher::{Found, Hit, List, Matcher, MatcherStats, RuleHit, RuleId, Scratch};

@@ -327,8 +327,8 @@ pub(crate) struct RuleRegex {
 }
 
 /// The patterns of the lazily compiled forms of a [`RuleRegex`].
-#[derive(Clone, Debug)]
-struct Patterns {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct Patterns {
     /// The pattern of `ascii`.
     ascii: Box<str>,
     /// The pattern of `shadow`; `None` when a literal is not text (`(?-u:\xE9)`): then
@@ -441,6 +441,30 @@ impl RuleRegex {
             exact: OnceLock::new(),
             size_limit,
         }
+    }
+
+    /// A regex read back from the rules cache: `source` with the patterns of its forms as
+    /// they were saved, compiled on first use like [`RuleRegex::deferred`].
+    pub fn saved(source: &str, forms: Patterns, size_limit: usize) -> RuleRegex {
+        RuleRegex {
+            forms: OnceLock::from(forms),
+            ..RuleRegex::deferred(source, size_limit)
+        }
+    }
+
+    /// The regex as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The size limit each form is compiled within.
+    pub fn size_limit(&self) -> usize {
+        self.size_limit
+    }
+
+    /// The patterns of the regex's forms, worked out now if they were not yet (for the cache).
+    pub fn forms(&self) -> &Patterns {
+        self.patterns()
     }
 
     fn patterns(&self) -> &Patterns {

@@ -28,7 +28,7 @@ const FILTER_BITS: u32 = 16;
 
 /// The keys the automaton's patterns use (whole keys) and the key prefixes of wildcards, as
 /// bit sets indexed by a hash.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct KeyFilter {
     words: Box<[u64]>,
     /// The first three bytes of the wildcard key prefixes (all have at least three): most

@@ -60,7 +60,7 @@ impl Zone {
 }
 
 /// The factor each zone multiplies the weight of a rule found there by.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZoneFactors(pub [f64; 4]);
 
 impl Default for ZoneFactors {

@@ -753,3 +753,69 @@ fn a_model_cache_that_cannot_be_written_is_a_warning_not_an_error() {
     let out = run(true);
     assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
+
+/// Compiled rules are saved in the cache and read back by the next run with the same rules:
+/// the same output, byte for byte, for the embedded rules and for a team's files; rules that
+/// compiled with a warning are never saved, so the warning is said on every run.
+#[test]
+fn compiled_rules_are_read_back_from_the_cache_with_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let team = dir.path().join("team-rules");
+    std::fs::create_dir(&team).unwrap();
+    std::fs::write(
+        team.join("a.toml"),
+        "[[rule]]\nid = \"team.ddos\"\nservice = \"6.4\"\nany = [\"scrubbing centre\"]\n",
+    )
+    .unwrap();
+    let run = |name: &str, rules: &[&str]| {
+        let out_file = dir.path().join(format!("{name}.csv"));
+        let mut command = crate::binary();
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CSIRT_TAGGER_CACHE", &cache)
+            .args([
+                "--verbose",
+                "tag",
+                "fixtures/exports/jira/all-fields.csv",
+                "-o",
+            ])
+            .arg(&out_file)
+            .args(rules)
+            .stdin(Stdio::null());
+        let out = crate::output_bounded(command);
+        assert!(out.status.success(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (std::fs::read(&out_file).unwrap(), stderr)
+    };
+    let team_rules = ["--add-rules", team.to_str().unwrap()];
+    for rules in [&[][..], &team_rules[..]] {
+        let (first, said) = run("first", rules);
+        assert!(said.contains(", compiled in "), "{said}");
+        let (second, said) = run("second", rules);
+        assert!(said.contains(", read from the cache in "), "{said}");
+        assert_eq!(first, second, "the same tags from the cache");
+    }
+    let saved = |cache: &Path| {
+        std::fs::read_dir(cache)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("rules-")
+            })
+            .count()
+    };
+    assert_eq!(saved(&cache), 2);
+
+    // A file written for another catalog: a warning, and the rules compiled every time.
+    std::fs::write(team.join("b.toml"), "catalog = \"psirt-1.1\"\n").unwrap();
+    for _ in 0..2 {
+        let (_, said) = run("warned", &team_rules);
+        assert!(said.contains(", compiled in "), "{said}");
+        assert!(said.contains("written for catalog `psirt-1.1`"), "{said}");
+    }
+    assert_eq!(saved(&cache), 2);
+}
