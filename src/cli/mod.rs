@@ -110,10 +110,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Man(args) => shell::man(&cli.global, args),
     };
     match result {
-        Ok(code) => {
-            rules_args::join_model_threads();
-            code
-        }
+        Ok(code) => code,
         // Stopped by a signal (or failed because of it, e.g. a refused commit): its code.
         Err(_) if interrupt::signal().is_some() => {
             eprintln!("csirt-tagger: interrupted");

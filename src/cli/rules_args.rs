@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{
-    load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
+    load_examples_file, Catalog, CatalogIndex, Example, ExampleIndex, EMBEDDED_EXAMPLES,
 };
 use csirt_tagger::rules::{
     toml_files, CacheKey, Limits, Matcher, RuleSetBuilder, RulesCache, DEFAULT_RULES,
 };
-use csirt_tagger::tag::{ExampleVote, Fallback, Learner, Tagger};
+use csirt_tagger::tag::{ExampleVote, Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
 use super::catalog_args::{build_index, load_catalog};
@@ -98,17 +98,24 @@ pub struct RulesArgs {
     pub limits: LimitArgs,
 }
 
-/// The threads that train or read the examples' classifier (one per tagger loaded).
-static MODEL_THREADS: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// Waits for the threads that train or read the examples' classifier, so that what they have
-/// to say (a cache that cannot be written) is said before the process exits. A run that
-/// tagged anything has waited for them already.
-pub fn join_model_threads() {
-    let threads = std::mem::take(&mut *MODEL_THREADS.lock().unwrap_or_else(|e| e.into_inner()));
-    for t in threads {
-        let _ = t.join();
+/// Trains the examples' classifier, or reads it back from the cache, and says what
+/// `--verbose` and a cache that cannot be written have to say.
+fn ready_model(global: &GlobalArgs, examples: &ExampleIndex) {
+    let model = examples.model();
+    if let (Some(problem), false) = (model.cache_problem(), global.quiet) {
+        eprintln!(
+            "csirt-tagger: warning: {problem}; it will be trained again on every run \
+             (CSIRT_TAGGER_CACHE=DIR saves it elsewhere; empty: nowhere)"
+        );
+    }
+    if global.verbose {
+        eprintln!(
+            "csirt-tagger: classifier of the examples ready in {:.1} ms ({} features, {} \
+             services)",
+            model.train_time().as_secs_f64() * 1000.0,
+            model.features(),
+            model.services().len()
+        );
     }
 }
 
@@ -239,60 +246,35 @@ impl RulesArgs {
         if self.no_fallback && !self.examples.is_empty() {
             anyhow::bail!("--examples needs the index fallback: drop --no-fallback");
         }
-        // The catalog index is built while the rules compile: neither needs the other, and
-        // each is a good part of start-up.
+        // The catalog index is built, the examples read and their classifier trained or read
+        // back from the cache while the rules compile (or are read back): none needs the
+        // others, and each is a good part of start-up.
+        let classifier = !self.no_example_vote && self.vote_by == VoteBy::Classifier;
         let (matcher, index) = rayon::join(
             || self.load_matcher(global, &catalog),
-            || {
-                (!self.no_fallback)
-                    .then(|| build_index(global, &catalog))
-                    .transpose()
+            || -> anyhow::Result<Option<(CatalogIndex, Option<ExampleIndex>)>> {
+                if self.no_fallback {
+                    return Ok(None);
+                }
+                let index = build_index(global, &catalog)?;
+                let examples = self.load_examples(global, &catalog)?;
+                if let (Some(examples), true) = (&examples, classifier) {
+                    ready_model(global, examples);
+                }
+                Ok(Some((index, examples)))
             },
         );
         let matcher = matcher?;
-        let fallback = match index? {
-            None => None,
-            Some(index) => Some(
-                Fallback::new(index)
-                    .with_threshold(self.fallback_threshold)
-                    .with_examples(self.load_examples(global, &catalog)?)
-                    .with_example_share(self.example_share)
-                    .with_vote((!self.no_example_vote).then_some(vote)),
-            ),
-        };
+        let fallback = index?.map(|(index, examples)| {
+            Fallback::new(index)
+                .with_threshold(self.fallback_threshold)
+                .with_examples(examples)
+                .with_example_share(self.example_share)
+                .with_vote((!self.no_example_vote).then_some(vote))
+        });
         let tagger: &'static Tagger = Box::leak(Box::new(
             Tagger::new(catalog, matcher)?.with_fallback(fallback),
         ));
-        // The classifier is trained (or read back from the cache) beside the reading of the
-        // first tickets rather than by the first worker that needs it, which would hold the
-        // others waiting.
-        if let Some((examples, vote)) = tagger.fallback().and_then(|f| f.vote()) {
-            if vote.learner == Learner::Classifier {
-                let (verbose, quiet) = (global.verbose, global.quiet);
-                let handle = std::thread::spawn(move || {
-                    let model = examples.model();
-                    if let (Some(problem), false) = (model.cache_problem(), quiet) {
-                        eprintln!(
-                            "csirt-tagger: warning: {problem}; it will be trained again on every \
-                             run (CSIRT_TAGGER_CACHE=DIR saves it elsewhere; empty: nowhere)"
-                        );
-                    }
-                    if verbose {
-                        eprintln!(
-                            "csirt-tagger: classifier of the examples ready in {:.1} ms ({} \
-                             features, {} services)",
-                            model.train_time().as_secs_f64() * 1000.0,
-                            model.features(),
-                            model.services().len()
-                        );
-                    }
-                });
-                MODEL_THREADS
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(handle);
-            }
-        }
         Ok(tagger)
     }
 
