@@ -110,7 +110,10 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Man(args) => shell::man(&cli.global, args),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            rules_args::after_run(&cli.global);
+            code
+        }
         // Stopped by a signal (or failed because of it, e.g. a refused commit): its code.
         Err(_) if interrupt::signal().is_some() => {
             eprintln!("csirt-tagger: interrupted");

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use csirt_tagger::catalog::{
-    load_examples_file, Catalog, CatalogIndex, Example, ExampleIndex, EMBEDDED_EXAMPLES,
+    load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
 };
 use csirt_tagger::rules::{
     toml_files, CacheKey, Limits, Matcher, RuleSetBuilder, RulesCache, DEFAULT_RULES,
@@ -14,7 +14,7 @@ use csirt_tagger::rules::{
 use csirt_tagger::tag::{ExampleVote, Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
 
-use super::catalog_args::{build_index, load_catalog};
+use super::catalog_args::load_catalog;
 use super::size::parse_size;
 use super::GlobalArgs;
 
@@ -96,6 +96,30 @@ pub struct RulesArgs {
     /// Bounds on what the rules may cost.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Every tagger loaded, for what is said once the command is done ([`after_run`]).
+static TAGGERS: std::sync::Mutex<Vec<&'static Tagger>> = std::sync::Mutex::new(Vec::new());
+
+/// Says, once a command is done, what its taggers have to say about the catalog index they
+/// built when a ticket first needed it: how long it took (`--verbose`), or why it could not be
+/// built (then no ticket got a service from the catalog; they are written untagged).
+pub fn after_run(global: &GlobalArgs) {
+    let taggers = std::mem::take(&mut *TAGGERS.lock().unwrap_or_else(|e| e.into_inner()));
+    for fallback in taggers.iter().filter_map(|t| t.fallback()) {
+        if let (Some(problem), false) = (fallback.index_problem(), global.quiet) {
+            eprintln!(
+                "csirt-tagger: warning: the catalog index could not be built ({problem}): no \
+                 ticket got a service from the catalog's descriptions"
+            );
+        }
+        if let (Some(index), true) = (fallback.index(), global.verbose) {
+            eprintln!(
+                "catalog index built in {:.1} ms, when a ticket first needed it",
+                index.build_time().as_secs_f64() * 1e3
+            );
+        }
+    }
 }
 
 /// Trains the examples' classifier, or reads it back from the cache, and says what
@@ -246,27 +270,27 @@ impl RulesArgs {
         if self.no_fallback && !self.examples.is_empty() {
             anyhow::bail!("--examples needs the index fallback: drop --no-fallback");
         }
-        // The catalog index is built, the examples read and their classifier trained or read
-        // back from the cache while the rules compile (or are read back): none needs the
-        // others, and each is a good part of start-up.
+        // The examples are read and their classifier trained or read back from the cache while
+        // the rules compile (or are read back): neither needs the other, and each is a good
+        // part of start-up. The catalog index is built when a ticket first needs it.
         let classifier = !self.no_example_vote && self.vote_by == VoteBy::Classifier;
-        let (matcher, index) = rayon::join(
+        let (matcher, examples) = rayon::join(
             || self.load_matcher(global, &catalog),
-            || -> anyhow::Result<Option<(CatalogIndex, Option<ExampleIndex>)>> {
+            || -> anyhow::Result<Option<ExampleIndex>> {
                 if self.no_fallback {
                     return Ok(None);
                 }
-                let index = build_index(global, &catalog)?;
                 let examples = self.load_examples(global, &catalog)?;
                 if let (Some(examples), true) = (&examples, classifier) {
                     ready_model(global, examples);
                 }
-                Ok(Some((index, examples)))
+                Ok(examples)
             },
         );
         let matcher = matcher?;
-        let fallback = index?.map(|(index, examples)| {
-            Fallback::new(index)
+        let examples = examples?;
+        let fallback = (!self.no_fallback).then(|| {
+            Fallback::deferred()
                 .with_threshold(self.fallback_threshold)
                 .with_examples(examples)
                 .with_example_share(self.example_share)
@@ -275,6 +299,10 @@ impl RulesArgs {
         let tagger: &'static Tagger = Box::leak(Box::new(
             Tagger::new(catalog, matcher)?.with_fallback(fallback),
         ));
+        TAGGERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tagger);
         Ok(tagger)
     }
 

@@ -22,6 +22,8 @@
 //! one word only, the z-score is at its maximum (`sqrt(services - 1)`) on the thinnest evidence.
 //! The threshold ([`Fallback::DEFAULT_THRESHOLD`]) and how it was calibrated: `docs/rules.md`.
 
+use std::sync::OnceLock;
+
 use crate::catalog::{
     Catalog, CatalogIndex, EntryId, ExampleIndex, FieldMatch, Kind, Neighbour, NEIGHBOURS,
 };
@@ -40,7 +42,9 @@ pub const MIN_MATCHED_WORDS: usize = 2;
 /// propose a service.
 #[derive(Debug)]
 pub struct Fallback {
-    index: CatalogIndex,
+    /// Built, or to be built when a ticket first needs it ([`Fallback::deferred`]); the
+    /// error's message when that failed.
+    index: OnceLock<std::result::Result<CatalogIndex, String>>,
     threshold: f64,
     examples: Option<ExampleIndex>,
     example_share: f64,
@@ -87,7 +91,18 @@ impl Fallback {
     /// A fallback on `index` with the default threshold and no examples.
     pub fn new(index: CatalogIndex) -> Fallback {
         Fallback {
-            index,
+            index: OnceLock::from(Ok(index)),
+            ..Fallback::deferred()
+        }
+    }
+
+    /// A fallback whose catalog index is built when a ticket first needs it (tantivy, about
+    /// 40 ms), from the catalog that ticket is tagged for: a run whose tickets the rules all
+    /// tag never builds it. Should building it fail, the catalog proposes nothing and
+    /// [`Fallback::index_problem`] says why.
+    pub fn deferred() -> Fallback {
+        Fallback {
+            index: OnceLock::new(),
             threshold: Fallback::DEFAULT_THRESHOLD,
             examples: None,
             example_share: Fallback::DEFAULT_EXAMPLE_SHARE,
@@ -140,9 +155,24 @@ impl Fallback {
         self.threshold
     }
 
-    /// The catalog index.
-    pub fn index(&self) -> &CatalogIndex {
-        &self.index
+    /// The catalog index, once built.
+    pub fn index(&self) -> Option<&CatalogIndex> {
+        self.index.get().and_then(|built| built.as_ref().ok())
+    }
+
+    /// Why the catalog index could not be built, when it could not.
+    pub fn index_problem(&self) -> Option<&str> {
+        self.index
+            .get()
+            .and_then(|built| built.as_ref().err().map(String::as_str))
+    }
+
+    /// The catalog index, built now for `catalog` if it was not yet.
+    fn index_for(&self, catalog: &Catalog) -> Option<&CatalogIndex> {
+        self.index
+            .get_or_init(|| CatalogIndex::build(catalog).map_err(|e| e.to_string()))
+            .as_ref()
+            .ok()
     }
 
     /// The services that fit the text best, best first, at most `limit`, with normalised
@@ -156,9 +186,10 @@ impl Fallback {
         let query = query_text(fields);
         let services = catalog.counts()[Kind::Service as usize];
         // Every service's score for the mean and deviation; words for those returned.
-        let hits = self
-            .index
-            .search_explained(&query, services, &[Kind::Service], catalog, limit);
+        let Some(index) = self.index_for(catalog) else {
+            return Vec::new();
+        };
+        let hits = index.search_explained(&query, services, &[Kind::Service], catalog, limit);
         let raw: Vec<f64> = hits.iter().map(|h| f64::from(h.score)).collect();
         let (mean, sd) = mean_sd(&raw, services);
         hits.into_iter()
@@ -306,6 +337,25 @@ mod tests {
         );
         let vague = ticket("T-2", "", "Please have a look");
         assert_eq!(tagger().tag(&vague).source, TagSource::None);
+    }
+
+    /// A deferred fallback builds the catalog index when a ticket first asks it, and then
+    /// proposes what one built beforehand proposes.
+    #[test]
+    fn a_deferred_index_is_built_when_first_needed_and_proposes_the_same() {
+        let catalog = Catalog::default_embedded();
+        let deferred = Fallback::deferred();
+        assert!(deferred.index().is_none() && deferred.index_problem().is_none());
+        let built = Fallback::new(CatalogIndex::build(&catalog).unwrap());
+        let t = ticket(
+            "T-1",
+            "Tabletop exercise",
+            "Scenario and injects for the crisis tabletop with the board",
+        );
+        let first = deferred.candidates(&catalog, &t.texts, 3);
+        assert!(deferred.index().is_some() && deferred.index_problem().is_none());
+        assert!(!first.is_empty());
+        assert_eq!(first, built.candidates(&catalog, &t.texts, 3));
     }
 
     #[test]

@@ -819,3 +819,41 @@ fn compiled_rules_are_read_back_from_the_cache_with_the_same_output() {
     }
     assert_eq!(saved(&cache), 2);
 }
+
+/// The catalog index is built only when a ticket the rules leave untagged asks it: not for an
+/// export the rules tag whole, once for one with a ticket they do not.
+#[test]
+fn the_catalog_index_is_built_only_when_a_ticket_needs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, csv: &str| {
+        let input = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&input, csv).unwrap();
+        let out = tagger(&[
+            "--verbose",
+            "tag",
+            input.to_str().unwrap(),
+            "-o",
+            dir.path()
+                .join(format!("{name}-tagged.csv"))
+                .to_str()
+                .unwrap(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let built = "catalog index built in ";
+    let said = run(
+        "tagged",
+        "id,title,text\n1,Ransomware on the file server,Encrypted shares restored from backup\n",
+    );
+    assert!(
+        said.contains("untagged 0") && !said.contains(built),
+        "{said}"
+    );
+    let said = run(
+        "vague",
+        "id,title,text\n1,Ransomware on the file server,Encrypted shares restored from backup\n\
+         2,Question,Please have a look when you can\n",
+    );
+    assert_eq!(said.matches(built).count(), 1, "{said}");
+}
