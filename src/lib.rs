@@ -36,6 +36,7 @@ pub mod tag;
 
 #[cfg(test)]
 mod alloc_count;
+mod cache_files;
 mod scratch;
 
 pub use error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};

@@ -375,26 +375,6 @@ pub fn fingerprint(examples: &[Example]) -> [u8; 32] {
 /// its own, about 16 MB each (3,158 embedded examples); the least recently written go first.
 const CACHED_MODELS: usize = 8;
 
-/// Deletes all but the `keep` most recently written models in `dir` (best effort).
-fn prune_cache(dir: &std::path::Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut models: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with("model-") && name.ends_with(".bin")
-        })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    models.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, path) in models.into_iter().skip(keep) {
-        let _ = std::fs::remove_file(path);
-    }
-}
-
 /// Reads little-endian numbers from a saved model, failing on a short file.
 struct Reader<'a>(&'a [u8]);
 
@@ -607,8 +587,8 @@ impl ExampleModel {
         let started = Instant::now();
         let key = fingerprint(examples);
         let name: String = key[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let path = dir.join(format!("model-{name}.bin"));
-        if let Some(mut model) = std::fs::read(&path)
+        let name = format!("model-{name}.bin");
+        if let Some(mut model) = std::fs::read(dir.join(&name))
             .ok()
             .and_then(|bytes| ExampleModel::from_bytes(&bytes, key))
         {
@@ -617,21 +597,13 @@ impl ExampleModel {
             return model;
         }
         let mut model = ExampleModel::train(examples);
-        // Written beside, then renamed: a reader never sees half a model.
-        let saved = std::fs::create_dir_all(dir).and_then(|()| {
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            std::io::Write::write_all(&mut tmp, &model.to_bytes())?;
-            tmp.persist(&path).map_err(|e| e.error)?;
-            Ok(())
-        });
-        match saved {
-            Ok(()) => prune_cache(dir, CACHED_MODELS),
-            Err(e) => {
-                model.cache_problem = Some(format!(
-                    "cannot save the examples' model in {}: {e}",
-                    dir.display()
-                ))
-            }
+        let saved =
+            crate::cache_files::save(dir, &name, &model.to_bytes(), "model-", CACHED_MODELS);
+        if let Err(e) = saved {
+            model.cache_problem = Some(format!(
+                "cannot save the examples' model in {}: {e}",
+                dir.display()
+            ));
         }
         model
     }
@@ -1405,27 +1377,6 @@ mod tests {
         assert_eq!(model.weights, ExampleModel::train(&examples).weights);
         let fine = ExampleModel::load_or_train(&examples, Some(&dir.path().join("ok")));
         assert!(fine.cache_problem().is_none());
-    }
-
-    #[test]
-    fn the_cache_keeps_the_most_recent_models_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let base = std::time::SystemTime::now() - std::time::Duration::from_secs(1000);
-        for i in 0..5u64 {
-            let path = dir.path().join(format!("model-{i}.bin"));
-            std::fs::write(&path, b"x").unwrap();
-            let f = std::fs::File::options().write(true).open(&path).unwrap();
-            f.set_modified(base + std::time::Duration::from_secs(i * 10))
-                .unwrap();
-        }
-        std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
-        prune_cache(dir.path(), 2);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["model-3.bin", "model-4.bin", "notes.txt"]);
     }
 
     #[test]

@@ -128,33 +128,13 @@ impl RulesCache {
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&key.0);
         let bytes = postcard::to_extend(parts, bytes).map_err(std::io::Error::other)?;
-        std::fs::create_dir_all(&self.dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        std::io::Write::write_all(&mut tmp, &bytes)?;
-        tmp.persist(self.dir.join(key.file_name()))
-            .map_err(|e| e.error)?;
-        prune(&self.dir, CACHED_RULE_SETS);
-        Ok(())
-    }
-}
-
-/// Deletes all but the `keep` most recently written rule sets in `dir` (best effort).
-fn prune(dir: &Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut sets: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with("rules-") && name.ends_with(".bin")
-        })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    sets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, path) in sets.into_iter().skip(keep) {
-        let _ = std::fs::remove_file(path);
+        crate::cache_files::save(
+            &self.dir,
+            &key.file_name(),
+            &bytes,
+            "rules-",
+            CACHED_RULE_SETS,
+        )
     }
 }
 
