@@ -11,7 +11,8 @@
 //!
 //! A rule set is saved only when it compiled without a single diagnostic, so that reading it
 //! back can never hide a warning; a file that cannot be read back (another version, cut
-//! short) is compiled again and overwritten.
+//! short, damaged: a CRC-32 of the payload is checked before it is decoded) is compiled again
+//! and overwritten.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,9 @@ use super::pattern::WordCheck;
 use super::regex_filter::{Patterns, RuleRegex};
 use crate::catalog::Catalog;
 
-/// The start of every cache file: the format, then the key.
-const MAGIC: &[u8; 16] = b"csirt-rules-v1\0\0";
+/// The start of every cache file: the format; then the key, the CRC-32 of the payload (little
+/// endian) and the payload.
+const MAGIC: &[u8; 16] = b"csirt-rules-v2\0\0";
 
 /// How many compiled rule sets the cache keeps (each team's rules files, each edit while
 /// tuning); the least recently written go first. The default rules take about 12 MB, most
@@ -107,9 +109,15 @@ impl RulesCache {
     /// none, or it cannot be read back (then compile the rules, and save them again).
     pub fn load(&self, key: &CacheKey, catalog: &Catalog) -> Option<Matcher> {
         let bytes = std::fs::read(self.dir.join(key.file_name())).ok()?;
-        let payload = bytes
+        let rest = bytes
             .strip_prefix(MAGIC.as_slice())?
             .strip_prefix(key.0.as_slice())?;
+        let (crc, payload) = rest.split_first_chunk::<4>()?;
+        // A file damaged on disk could still decode, into tables whose numbers point
+        // nowhere: the checksum turns it away first.
+        if u32::from_le_bytes(*crc) != crc32fast::hash(payload) {
+            return None;
+        }
         let parts: Parts = postcard::from_bytes(payload).ok()?;
         if parts.catalog_fingerprint != catalog.fingerprint() {
             return None;
@@ -124,10 +132,12 @@ impl RulesCache {
         parts.regexes.par_iter().for_each(|r| {
             r.forms();
         });
-        let mut bytes = Vec::with_capacity(4 << 20);
+        let payload = postcard::to_allocvec(parts).map_err(std::io::Error::other)?;
+        let mut bytes = Vec::with_capacity(MAGIC.len() + key.0.len() + 4 + payload.len());
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&key.0);
-        let bytes = postcard::to_extend(parts, bytes).map_err(std::io::Error::other)?;
+        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
         crate::cache_files::save(
             &self.dir,
             &key.file_name(),
@@ -394,6 +404,14 @@ mod tests {
             .is_none());
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         assert!(cache.load(&key, &catalog).is_none(), "cut short");
+        // One byte changed in a word of the payload: it would still decode, into other words.
+        let mut damaged = bytes.clone();
+        let at = damaged.len() / 2;
+        damaged[at] = damaged[at].wrapping_add(1);
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(cache.load(&key, &catalog).is_none(), "damaged");
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(cache.load(&key, &catalog).is_some(), "as saved");
         std::fs::write(&path, b"not a cache file").unwrap();
         assert!(cache.load(&key, &catalog).is_none());
         let mut other_key = bytes.clone();
