@@ -9,7 +9,8 @@ use csirt_tagger::catalog::{
     load_examples_file, Catalog, Example, ExampleIndex, EMBEDDED_EXAMPLES,
 };
 use csirt_tagger::rules::{
-    toml_files, CacheKey, Limits, Matcher, RuleSetBuilder, RulesCache, DEFAULT_RULES,
+    embedded_origin, toml_files, CacheKey, Limits, Matcher, RuleSetBuilder, RulesCache,
+    DEFAULT_RULES,
 };
 use csirt_tagger::tag::{ExampleVote, Fallback, Tagger};
 use csirt_tagger::{Diagnostics, Severity};
@@ -384,46 +385,44 @@ impl RulesArgs {
         let started = Instant::now();
         let limits = self.limits.limits();
         let meta = catalog.meta();
-        // Every rules text, in load order, read once: the cache's key and the builder's input.
-        let mut texts: Vec<(PathBuf, std::borrow::Cow<'static, str>)> = Vec::new();
+        // Every rules file, read once, by the path that named it: the cache's key and the
+        // builder's input.
         let defaults = self.rules.is_empty();
-        if defaults {
-            for (name, text) in DEFAULT_RULES {
-                let origin = PathBuf::from(format!("<embedded:rules/{name}>"));
-                texts.push((origin, (*text).into()));
-            }
-        }
-        // Whether the rules can be saved and read back: not when a directory holds no rules
-        // file (a warning each run), nor for the default rules under another catalog.
-        let mut cacheable = true;
-        let mut read = |path: &PathBuf, option: &str| -> anyhow::Result<()> {
+        let defaults_fit = meta.short == DEFAULT_RULES_CATALOG;
+        let mut groups: Vec<(&PathBuf, Vec<(PathBuf, String)>)> = Vec::new();
+        let options = self.rules.iter().map(|p| ("--rules", p));
+        for (option, path) in options.chain(self.add_rules.iter().map(|p| ("--add-rules", p))) {
             let with = || format!("{option} {}", path.display());
             std::fs::metadata(path).with_context(with)?;
-            let files = toml_files(path).with_context(with)?;
-            if files.is_empty() {
-                cacheable = false;
-            }
-            for file in files {
+            let mut files = Vec::new();
+            for file in toml_files(path).with_context(with)? {
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("{option} {}", file.display()))?;
-                texts.push((file, text.into()));
+                files.push((file, text));
             }
-            Ok(())
-        };
-        for path in &self.rules {
-            read(path, "--rules")?;
+            groups.push((path, files));
         }
-        for path in &self.add_rules {
-            read(path, "--add-rules")?;
-        }
-        let defaults_fit = meta.short == DEFAULT_RULES_CATALOG;
-        let cacheable = cacheable && (defaults_fit || !defaults);
+        // Not saved nor read back: a directory without rules files (a warning each run), the
+        // default rules under another catalog (a warning each run too).
+        let cacheable =
+            groups.iter().all(|(_, files)| !files.is_empty()) && (defaults_fit || !defaults);
         let cache = model_cache().filter(|_| cacheable).map(RulesCache::new);
         let key = {
-            let keyed: Vec<(&std::path::Path, &str)> = texts
-                .iter()
-                .map(|(origin, text)| (origin.as_path(), text.as_ref()))
-                .collect();
+            let embedded: Vec<(PathBuf, &str)> = match defaults {
+                true => DEFAULT_RULES
+                    .iter()
+                    .map(|&(name, text)| (embedded_origin(name), text))
+                    .collect(),
+                false => Vec::new(),
+            };
+            let keyed: Vec<(&std::path::Path, &str)> =
+                embedded
+                    .iter()
+                    .map(|(origin, text)| (origin.as_path(), *text))
+                    .chain(groups.iter().flat_map(|(_, files)| {
+                        files.iter().map(|(f, t)| (f.as_path(), t.as_str()))
+                    }))
+                    .collect();
             CacheKey::new(catalog, &limits, &keyed)
         };
         if let Some(matcher) = cache.as_ref().and_then(|c| c.load(&key, catalog)) {
@@ -436,17 +435,14 @@ impl RulesArgs {
         let mut diags = Diagnostics::default();
         let mut builder = RuleSetBuilder::new(catalog);
         builder.limits(limits);
-        let mut texts = texts.into_iter();
         if defaults && defaults_fit {
             builder.add_defaults(&mut diags);
-            texts.nth(DEFAULT_RULES.len() - 1);
         } else if defaults {
             // Written for csirt-2.1: under a tailored copy of it (`based_on`), the rules of the
             // services it kept apply, without an error for each of the others; under another
             // catalog they are all left out, said once below rather than once per file.
             let mut unfit = Diagnostics::default();
             builder.add_defaults(&mut unfit);
-            texts.nth(DEFAULT_RULES.len() - 1);
             if unfit.errors() > 0 && !global.quiet {
                 eprintln!(
                     "csirt-tagger: warning: the default rules are written for {DEFAULT_RULES_CATALOG}; \
@@ -456,18 +452,12 @@ impl RulesArgs {
                 );
             }
         }
-        // The files of --rules, then of --add-rules, each as read above; a directory without
-        // rules files is given to the builder for its warning.
-        let mut texts = texts.peekable();
-        for path in self.rules.iter().chain(&self.add_rules) {
-            let files = toml_files(path).unwrap_or_default();
+        for (path, files) in &groups {
             if files.is_empty() {
-                builder.add_path(path, &mut diags)?;
+                builder.add_path(path, &mut diags)?; // no file: the builder's warning
             }
-            for _ in files {
-                if let Some((file, text)) = texts.next() {
-                    builder.add_str(&text, &file, &mut diags);
-                }
+            for (file, text) in files {
+                builder.add_str(text, file, &mut diags);
             }
         }
         if builder.is_empty() && !global.quiet {

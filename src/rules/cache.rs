@@ -130,7 +130,7 @@ impl RulesCache {
     pub(super) fn save(&self, key: &CacheKey, parts: &Parts) -> std::io::Result<()> {
         // The regexes' forms are saved worked out: a later run compiles them from there.
         parts.regexes.par_iter().for_each(|r| {
-            r.forms();
+            r.patterns();
         });
         let payload = postcard::to_allocvec(parts).map_err(std::io::Error::other)?;
         let mut bytes = Vec::with_capacity(MAGIC.len() + key.0.len() + 4 + payload.len());
@@ -240,7 +240,7 @@ pub(super) mod regexes {
     pub fn serialize<S: Serializer>(regexes: &[RuleRegex], s: S) -> Result<S::Ok, S::Error> {
         let saved: Vec<(&str, u64, &Patterns)> = regexes
             .iter()
-            .map(|r| (r.source(), r.size_limit() as u64, r.forms()))
+            .map(|r| (r.source(), r.size_limit() as u64, r.patterns()))
             .collect();
         saved.serialize(s)
     }

@@ -150,12 +150,7 @@ impl<'c> RuleSetBuilder<'c> {
     pub fn add_defaults(&mut self, diags: &mut Diagnostics) -> &mut Self {
         let defer = self.limits.regex_size_limit >= Limits::default().regex_size_limit;
         for (name, text) in DEFAULT_RULES {
-            self.add_text(
-                text,
-                Path::new(&format!("<embedded:rules/{name}>")),
-                defer,
-                diags,
-            );
+            self.add_text(text, &super::embedded_origin(name), defer, diags);
         }
         self
     }

@@ -57,6 +57,12 @@ pub fn normalize_for_bench(text: &str, out: &mut String) {
     normalize::normalize_into(text, out, None);
 }
 
+/// Where an embedded default rules file `name` comes from, as messages, reports and the rules
+/// cache's key name it: `<embedded:rules/NAME>`.
+pub fn embedded_origin(name: &str) -> std::path::PathBuf {
+    format!("<embedded:rules/{name}>").into()
+}
+
 /// The default rules, one file per service area, embedded at build time: `(file name, TOML)`.
 /// `csirt-tagger rules init DIR` writes them out.
 pub const DEFAULT_RULES: &[(&str, &str)] = &[

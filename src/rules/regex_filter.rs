@@ -462,12 +462,8 @@ impl RuleRegex {
         self.size_limit
     }
 
-    /// The patterns of the regex's forms, worked out now if they were not yet (for the cache).
-    pub fn forms(&self) -> &Patterns {
-        self.patterns()
-    }
-
-    fn patterns(&self) -> &Patterns {
+    /// The patterns of the regex's forms, worked out now if they were not yet.
+    pub(super) fn patterns(&self) -> &Patterns {
         self.forms
             .get_or_init(|| match Forms::of(&self.source, self.size_limit) {
                 Ok(forms) => forms.into(),
