@@ -8,7 +8,7 @@
 //!   `file:line:col: warning: message`, the way rustc and ripgrep print them.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where a problem sits in an input; displayed as `path:line:col` (column omitted when unknown).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,6 +57,47 @@ impl Location {
             .count() as u64
             + 1;
         Location::new(path, line).with_column(column)
+    }
+}
+
+/// Byte offsets of one text to `path:line:col`, with the start of every line found once: a
+/// rules file has thousands of words and a catalog hundreds of entries, each with its
+/// location, and [`Location::at_offset`] would rescan the text from its start for each.
+pub struct LineIndex<'a> {
+    origin: &'a Path,
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// The index of `text`, named `origin` in locations.
+    pub fn new(origin: &'a Path, text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        LineIndex {
+            origin,
+            text,
+            starts,
+        }
+    }
+
+    /// The name the locations carry.
+    pub fn origin(&self) -> &'a Path {
+        self.origin
+    }
+
+    /// The same as `Location::at_offset(origin, text, offset)`.
+    pub fn at(&self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        // Count characters, not bytes, so the column matches what an editor shows.
+        let column = String::from_utf8_lossy(&self.text.as_bytes()[start..offset])
+            .chars()
+            .count() as u64
+            + 1;
+        Location::new(self.origin, line as u64 + 1).with_column(column)
     }
 }
 
@@ -297,5 +338,18 @@ mod tests {
         let mut d = Diagnostics::new(false);
         d.warn(Location::new("f", 1), "bad").unwrap();
         assert_eq!((d.warnings(), d.items().len()), (1, 1));
+    }
+
+    #[test]
+    fn line_index_locations_are_those_of_location_at_offset() {
+        let text = "a = 1\n\nbé = [\"x\"]\r\nlast";
+        let lines = LineIndex::new(Path::new("f.toml"), text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                lines.at(offset),
+                Location::at_offset("f.toml", text, offset),
+                "{offset}"
+            );
+        }
     }
 }

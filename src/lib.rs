@@ -39,4 +39,4 @@ mod alloc_count;
 mod cache_files;
 mod scratch;
 
-pub use error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
+pub use error::{Diagnostic, Diagnostics, Error, LineIndex, Location, Result, Severity};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, LineIndex, Location, Result};
 
 /// The catalogs built into the binary: `(name, file name, TOML text)`. The first is the default.
 pub const EMBEDDED: &[(&str, &str, &str)] = &[
@@ -215,7 +215,8 @@ impl Catalog {
     ///
     /// Errors name the file, the line and, where there is one, the id at fault.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Catalog> {
-        let at = |offset: usize| Location::at_offset(origin, text, offset);
+        let lines = LineIndex::new(origin, text);
+        let at = |offset: usize| lines.at(offset);
         let raw: RawCatalog = toml::from_str(text).map_err(|e| {
             let loc = e
                 .span()
@@ -243,8 +244,7 @@ impl Catalog {
         }
 
         let mut builder = Builder {
-            text,
-            origin,
+            lines: &lines,
             entries: Vec::new(),
             by_key: HashMap::new(),
         };
@@ -448,15 +448,14 @@ fn to_official(relative: &str, offset: u32) -> Option<String> {
 }
 
 struct Builder<'a> {
-    text: &'a str,
-    origin: &'a Path,
+    lines: &'a LineIndex<'a>,
     entries: Vec<Entry>,
     by_key: HashMap<String, EntryId>,
 }
 
 impl Builder<'_> {
     fn at(&self, offset: usize) -> Location {
-        Location::at_offset(self.origin, self.text, offset)
+        self.lines.at(offset)
     }
 
     fn add(&mut self, raw: Spanned<RawEntry>, kind: Kind) -> Result<()> {
@@ -675,7 +674,7 @@ impl Builder<'_> {
             entries,
             children,
             by_key,
-            origin: self.origin.to_path_buf(),
+            origin: self.lines.origin().to_path_buf(),
             fingerprint,
         }
     }

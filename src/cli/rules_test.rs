@@ -26,7 +26,7 @@ use csirt_tagger::catalog::EntryId;
 use csirt_tagger::import::Ticket;
 use csirt_tagger::rules::{List, Matcher, RuleId, Scratch};
 use csirt_tagger::tag::{Outcome, Tagger};
-use csirt_tagger::{Diagnostics, Location, Severity};
+use csirt_tagger::{Diagnostics, LineIndex, Location, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -297,8 +297,9 @@ fn test_file_cases(
         anyhow::anyhow!("{at}: error: {}", e.message())
     })?;
     let catalog = tagger.catalog();
+    let lines = LineIndex::new(origin, text);
     for case in file.test {
-        let at = Location::at_offset(origin, text, case.span().start);
+        let at = lines.at(case.span().start);
         let case = case.into_inner();
         let resolve = |key: &str| -> anyhow::Result<EntryId> {
             let id = catalog

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use rayon::prelude::*;
 
-use super::automaton::Automaton;
+use super::automaton::{Automaton, WordAutomaton};
 use super::inflect::forms;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
@@ -547,6 +547,16 @@ impl<'c> RuleSetBuilder<'c> {
             }
         }
         let key_filter = KeyFilter::from_patterns(&patterns);
+        let automaton = match patterns.is_empty() {
+            true => None,
+            false => Some(WordAutomaton::build(&patterns).map_err(|e| {
+                Error::invalid(
+                    Location::file("<rules>"),
+                    format!("the word automaton could not be built: {e}"),
+                    "use fewer or shorter words",
+                )
+            })?),
+        };
         // Compound words are found by their word among the regexes' literals.
         let mut needles: Vec<(String, u32)> = word_terms
             .iter()
@@ -573,7 +583,7 @@ impl<'c> RuleSetBuilder<'c> {
             rules,
             compiled,
             terms,
-            patterns,
+            automaton,
             automaton_terms: Csr::from_lists(&pattern_terms),
             key_filter,
             regexes: regex_compiled,
@@ -608,8 +618,8 @@ pub(super) struct Parts {
     /// Saved with the word forms each list of forms shares written once (see `cache`).
     #[serde(with = "super::cache::terms")]
     pub terms: Vec<Term>,
-    /// The word automaton's patterns, in pattern order.
-    pub patterns: Vec<Vec<u8>>,
+    /// The word automaton (none when the rules have no words), saved as it is.
+    pub automaton: Option<WordAutomaton>,
     pub automaton_terms: Csr,
     pub key_filter: KeyFilter,
     /// Saved as their sources and their forms' patterns (see `cache`).
@@ -635,61 +645,43 @@ impl Parts {
     /// Builds the automata and the set of the regexes without literals: a ready [`Matcher`].
     pub fn into_matcher(self) -> Result<Matcher> {
         let whole = || Location::file("<rules>");
-        // The word automaton and the regexes' literal automaton and set do not depend on
-        // each other: built side by side.
-        let (automaton, regex_side) = rayon::join(
-            || match self.patterns.is_empty() {
-                true => Ok(None),
-                false => Automaton::build(&self.patterns, false)
-                    .map(Some)
-                    .map_err(|e| {
-                        Error::invalid(
-                            whole(),
-                            format!("the word automaton could not be built: {e}"),
-                            "use fewer or shorter words",
-                        )
-                    }),
-            },
-            || -> Result<(Option<Automaton>, Option<RuleRegexSet>)> {
-                let literals = match self.literals.is_empty() {
-                    true => None,
-                    false => Some(Automaton::build(&self.literals, true).map_err(|e| {
-                        Error::invalid(
-                            whole(),
-                            format!("the regex literals automaton could not be built: {e}"),
-                            "use fewer regexes",
-                        )
-                    })?),
-                };
-                let unfiltered = match self.unfiltered_regexes.is_empty() {
-                    true => None,
-                    false => Some(
-                        RuleRegexSet::new(
-                            self.unfiltered_regexes
-                                .iter()
-                                .map(|&r| self.regexes[r as usize].source()),
-                            self.regex_set_size_limit,
-                        )
-                        .map_err(|e| {
-                            Error::invalid(
-                                whole(),
-                                format!("the regexes together are too big: {e}"),
-                                "use fewer or simpler regexes, or raise the limit with \
-                                 --max-regex-size (Limits::regex_set_size_limit)",
-                            )
-                        })?,
-                    ),
-                };
-                Ok((literals, unfiltered))
-            },
-        );
-        let (automaton, (literals, unfiltered)) = (automaton?, regex_side?);
+        // The word automaton was built with the tables (it is saved with them); what cannot
+        // be saved is built here.
+        let literals = match self.literals.is_empty() {
+            true => None,
+            false => Some(Automaton::build(&self.literals, true).map_err(|e| {
+                Error::invalid(
+                    whole(),
+                    format!("the regex literals automaton could not be built: {e}"),
+                    "use fewer regexes",
+                )
+            })?),
+        };
+        let unfiltered = match self.unfiltered_regexes.is_empty() {
+            true => None,
+            false => Some(
+                RuleRegexSet::new(
+                    self.unfiltered_regexes
+                        .iter()
+                        .map(|&r| self.regexes[r as usize].source()),
+                    self.regex_set_size_limit,
+                )
+                .map_err(|e| {
+                    Error::invalid(
+                        whole(),
+                        format!("the regexes together are too big: {e}"),
+                        "use fewer or simpler regexes, or raise the limit with \
+                         --max-regex-size (Limits::regex_set_size_limit)",
+                    )
+                })?,
+            ),
+        };
         Ok(Matcher {
             sources: self.sources,
             rules: self.rules,
             compiled: self.compiled,
             terms: self.terms,
-            automaton,
+            automaton: self.automaton,
             automaton_terms: self.automaton_terms,
             key_filter: self.key_filter,
             regexes: self.regexes,

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::zones::Zone;
 use crate::catalog::{Catalog, EntryId, Kind};
-use crate::error::{Diagnostic, Diagnostics, Location, Severity};
+use crate::error::{Diagnostic, Diagnostics, LineIndex, Location, Severity};
 
 /// A value of a rules file with where it was written (kept for messages and, later, lints).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -121,40 +121,6 @@ struct RawRule {
 
 const SCHEMA_HINT: &str = "see docs/rules.md for the schema";
 
-/// Byte offsets to `file:line:col`, with the start of every line found once: a rules file
-/// has thousands of words, each with its location, and `Location::at_offset` would rescan
-/// the file from the start for each.
-struct Lines<'a> {
-    origin: &'a Path,
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(origin: &'a Path, text: &'a str) -> Lines<'a> {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Lines {
-            origin,
-            text,
-            starts,
-        }
-    }
-
-    /// The same as `Location::at_offset(origin, text, offset)`.
-    fn at(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
-        let column = String::from_utf8_lossy(&self.text.as_bytes()[start..offset])
-            .chars()
-            .count() as u64
-            + 1;
-        Location::new(self.origin, line as u64 + 1).with_column(column)
-    }
-}
-
 /// Reads the text of one rules file. `origin` names it in messages.
 pub(crate) fn load_file(
     text: &str,
@@ -162,7 +128,7 @@ pub(crate) fn load_file(
     catalog: &Catalog,
     diags: &mut Diagnostics,
 ) -> LoadedFile {
-    let lines = Lines::new(origin, text);
+    let lines = LineIndex::new(origin, text);
     let at = |offset: usize| lines.at(offset);
     let mut out = LoadedFile::default();
     let table = match DeTable::parse(text) {
@@ -333,7 +299,7 @@ fn number(value: &Spanned<DeValue<'_>>) -> Result<f64, String> {
 fn resolve(
     raw: RawRule,
     start: usize,
-    lines: &Lines<'_>,
+    lines: &LineIndex<'_>,
     catalog: &Catalog,
     error: &mut impl FnMut(Option<usize>, String, &str),
 ) -> Option<Rule> {
@@ -454,19 +420,6 @@ mod tests {
     }
 
     const GOOD: &str = "[[rule]]\nid = \"good\"\nservice = \"6.3\"\nany = [\"sample\"]\n";
-
-    #[test]
-    fn line_index_locations_are_those_of_location_at_offset() {
-        let text = "a = 1\n\nbé = [\"x\"]\r\nlast";
-        let lines = super::Lines::new("f.toml".as_ref(), text);
-        for offset in 0..=text.len() + 2 {
-            assert_eq!(
-                lines.at(offset),
-                crate::Location::at_offset("f.toml", text, offset),
-                "{offset}"
-            );
-        }
-    }
 
     #[test]
     fn a_toml_syntax_error_names_line_and_column() {

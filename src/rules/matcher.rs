@@ -11,7 +11,7 @@
 //! touched by a hit are then evaluated: work grows with the hits, not with the number of rules.
 //! Nothing is allocated per ticket once the [`Scratch`] buffers have grown.
 
-use super::automaton::Automaton;
+use super::automaton::{Automaton, WordAutomaton};
 use super::load::Rule;
 use super::normalize::{is_word_char, normalize_into, to_original, Seg};
 use super::pattern::WordCheck;
@@ -116,7 +116,7 @@ pub struct Matcher {
     pub(super) rules: Vec<Rule>,
     pub(super) compiled: Vec<CompiledRule>,
     pub(super) terms: Vec<Term>,
-    pub(super) automaton: Option<Automaton>,
+    pub(super) automaton: Option<WordAutomaton>,
     pub(super) automaton_terms: Csr,
     /// The keys the automaton's patterns use, to blank the other words (see `scan`).
     pub(super) key_filter: KeyFilter,
@@ -271,11 +271,8 @@ impl Matcher {
             regexes,
             gated_regexes: regexes - self.unfiltered_regexes.len(),
             patterns: self.automaton.as_ref().map_or(0, |a| a.patterns_len()),
-            automaton_bytes: [&self.automaton, &self.literals]
-                .iter()
-                .filter_map(|a| a.as_ref())
-                .map(|a| a.memory_usage())
-                .sum(),
+            automaton_bytes: self.automaton.as_ref().map_or(0, |a| a.memory_usage())
+                + self.literals.as_ref().map_or(0, |a| a.memory_usage()),
         }
     }
 

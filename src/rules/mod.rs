@@ -2,8 +2,8 @@
 //!
 //! In: TOML files (schema and matching semantics in `docs/rules.md`), or the default rules
 //! embedded in the binary ([`DEFAULT_RULES`]). Out: a [`Matcher`] that finds every rule hit in
-//! a ticket's text in one pass: every word and phrase of every rule in one aho-corasick
-//! automaton; every regex behind a second automaton of the literals its matches need (the
+//! a ticket's text in one pass: every word and phrase of every rule in one Aho-Corasick
+//! automaton (daachorse's double array, saved with the compiled rules); every regex behind a second automaton of the literals its matches need (the
 //! regexes without such literals in one `RegexSet`); then the rules' `any`/`all`/`none` logic
 //! evaluated on the hits. Scoring and thresholds are applied in `tag`, not here.
 //!
