@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use rayon::prelude::*;
 
 use super::automaton::{Automaton, WordAutomaton};
+use super::cache::{Later, Terms};
 use super::inflect::forms;
 use super::load::{load_file, Located, Rule};
 use super::matcher::{CompiledRule, Csr, Matcher, Scope, Term};
@@ -580,9 +581,9 @@ impl<'c> RuleSetBuilder<'c> {
         }
         Ok(Parts {
             sources: self.sources,
-            rules,
+            rules: Later::Ready(rules),
             compiled,
-            terms,
+            terms: Later::Ready(Terms(terms)),
             automaton,
             automaton_terms: Csr::from_lists(&pattern_terms),
             key_filter,
@@ -613,11 +614,12 @@ impl<'c> RuleSetBuilder<'c> {
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct Parts {
     pub sources: Vec<RulesSource>,
-    pub rules: Vec<Rule>,
+    /// The rules as written; read back, decoded beside the automata being built.
+    pub rules: Later<Vec<Rule>>,
     pub compiled: Vec<CompiledRule>,
-    /// Saved with the word forms each list of forms shares written once (see `cache`).
-    #[serde(with = "super::cache::terms")]
-    pub terms: Vec<Term>,
+    /// Saved with the word forms each list of forms shares written once (see `cache`); read
+    /// back, decoded beside the automata being built.
+    pub terms: Later<Terms>,
     /// The word automaton (none when the rules have no words), saved as it is.
     pub automaton: Option<WordAutomaton>,
     pub automaton_terms: Csr,
@@ -646,41 +648,56 @@ impl Parts {
     pub fn into_matcher(self) -> Result<Matcher> {
         let whole = || Location::file("<rules>");
         // The word automaton was built with the tables (it is saved with them); what cannot
-        // be saved is built here.
-        let literals = match self.literals.is_empty() {
-            true => None,
-            false => Some(Automaton::build(&self.literals, true).map_err(|e| {
-                Error::invalid(
-                    whole(),
-                    format!("the regex literals automaton could not be built: {e}"),
-                    "use fewer regexes",
-                )
-            })?),
-        };
-        let unfiltered = match self.unfiltered_regexes.is_empty() {
-            true => None,
-            false => Some(
-                RuleRegexSet::new(
-                    self.unfiltered_regexes
-                        .iter()
-                        .map(|&r| self.regexes[r as usize].source()),
-                    self.regex_set_size_limit,
-                )
-                .map_err(|e| {
+        // be saved is built here, while the parts saved apart are decoded.
+        let (rules, terms) = (self.rules, self.terms);
+        let build = || -> Result<(Option<Automaton>, Option<RuleRegexSet>)> {
+            let literals = match self.literals.is_empty() {
+                true => None,
+                false => Some(Automaton::build(&self.literals, true).map_err(|e| {
                     Error::invalid(
                         whole(),
-                        format!("the regexes together are too big: {e}"),
-                        "use fewer or simpler regexes, or raise the limit with \
-                         --max-regex-size (Limits::regex_set_size_limit)",
+                        format!("the regex literals automaton could not be built: {e}"),
+                        "use fewer regexes",
                     )
-                })?,
-            ),
+                })?),
+            };
+            let unfiltered = match self.unfiltered_regexes.is_empty() {
+                true => None,
+                false => Some(
+                    RuleRegexSet::new(
+                        self.unfiltered_regexes
+                            .iter()
+                            .map(|&r| self.regexes[r as usize].source()),
+                        self.regex_set_size_limit,
+                    )
+                    .map_err(|e| {
+                        Error::invalid(
+                            whole(),
+                            format!("the regexes together are too big: {e}"),
+                            "use fewer or simpler regexes, or raise the limit with \
+                                 --max-regex-size (Limits::regex_set_size_limit)",
+                        )
+                    })?,
+                ),
+            };
+            Ok((literals, unfiltered))
         };
+        let (rules, (terms, built)) =
+            rayon::join(|| rules.open(), || rayon::join(|| terms.open(), build));
+        let unreadable = |e: postcard::Error| {
+            Error::invalid(
+                whole(),
+                format!("compiled rules that cannot be read back: {e}"),
+                "compile them again",
+            )
+        };
+        let (rules, Terms(terms)) = (rules.map_err(unreadable)?, terms.map_err(unreadable)?);
+        let (literals, unfiltered) = built?;
         Ok(Matcher {
             sources: self.sources,
-            rules: self.rules,
+            rules,
             compiled: self.compiled,
-            terms: self.terms,
+            terms,
             automaton: self.automaton,
             automaton_terms: self.automaton_terms,
             key_filter: self.key_filter,
