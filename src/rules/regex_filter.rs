@@ -326,7 +326,8 @@ pub(crate) struct RuleRegex {
     ascii: OnceLock<regex::Regex>,
     /// `None` also when the shadow form is over the size limit.
     shadow: OnceLock<Option<regex::Regex>>,
-    fast: OnceLock<regex::Regex>,
+    /// `None` when the regex has no `fast` form (no Unicode word boundary).
+    fast: OnceLock<Option<regex::Regex>>,
     exact: OnceLock<regex::Regex>,
     size_limit: usize,
 }
@@ -522,15 +523,20 @@ impl RuleRegex {
     /// even that not do, the `ascii` form is the best answer left (it misses matches that
     /// involve non-ASCII characters).
     fn exact_for(&self, kind: TextKind) -> &regex::Regex {
-        let patterns = self.patterns();
-        let (cell, pattern) = match (&patterns.fast, kind) {
-            (Some(fast), TextKind::Plain) => (&self.fast, fast),
-            _ => (&self.exact, &patterns.exact),
-        };
-        cell.get_or_init(|| {
+        // The patterns are read only to compile a form (saved ones are decoded each time).
+        let compile = |pattern: &str| {
             build(pattern, self.size_limit.saturating_mul(64))
                 .unwrap_or_else(|_| self.ascii().clone())
-        })
+        };
+        if kind == TextKind::Plain {
+            let fast = self
+                .fast
+                .get_or_init(|| self.patterns().fast.as_deref().map(compile));
+            if let Some(fast) = fast {
+                return fast;
+            }
+        }
+        self.exact.get_or_init(|| compile(&self.patterns().exact))
     }
 
     /// Whether the shadow filter lets `subject` through (see [`RuleRegex`]).
