@@ -147,7 +147,7 @@ fn ready_model(global: &GlobalArgs, examples: &ExampleIndex) {
 /// Where the classifier of the examples and the compiled rules are saved between runs:
 /// `$CSIRT_TAGGER_CACHE` (empty: nowhere, train and compile every run), else
 /// `$XDG_CACHE_HOME/csirt-tagger`, else `$HOME/.cache/csirt-tagger`. Training takes about a
-/// second and compiling the default rules 0.2 s; reading them back, 30 and 75 ms.
+/// second and compiling the default rules 0.4 s; reading them back, about 20 and 35 ms.
 pub fn model_cache() -> Option<PathBuf> {
     // The binary's unit tests load taggers in-process: never from or into the user's cache.
     if cfg!(test) {
