@@ -323,6 +323,7 @@ impl Serialize for Bytes<'_> {
 mod tests {
     use super::*;
     use crate::catalog::ExampleIndex;
+    use crate::rules::automaton::WordAutomaton;
     use crate::rules::{RuleSetBuilder, Scratch};
     use crate::Diagnostics;
 
@@ -397,6 +398,17 @@ mod tests {
             outcome(&compiled, text, &mut b)
         );
         assert!(!read.find_in_text(text, &mut a, false).fired().is_empty());
+    }
+
+    /// A word automaton that does not fit the tables read with it (another file's, or
+    /// damaged in a way its checks let through) is refused, not matched with.
+    #[test]
+    fn a_word_automaton_that_does_not_fit_its_tables_is_refused() {
+        let catalog = Catalog::default_embedded();
+        let mut parts = default_rules(&catalog).assemble().unwrap();
+        parts.automaton = Some(WordAutomaton::build(&[" phish ", " scan "]).unwrap());
+        let e = parts.into_matcher().unwrap_err().to_string();
+        assert!(e.contains("a word automaton of 2 patterns for"), "{e}");
     }
 
     /// The lists of forms that phrases share in memory are shared again when read back

@@ -692,6 +692,17 @@ impl Parts {
             )
         };
         let (rules, Terms(terms)) = (rules.map_err(unreadable)?, terms.map_err(unreadable)?);
+        let patterns = self.automaton.as_ref().map_or(0, |a| a.patterns_len());
+        if patterns != self.automaton_terms.len() {
+            return Err(Error::invalid(
+                whole(),
+                format!(
+                    "a word automaton of {patterns} patterns for {} lists of terms",
+                    self.automaton_terms.len()
+                ),
+                "compile the rules again",
+            ));
+        }
         let (literals, unfiltered) = built?;
         Ok(Matcher {
             sources: self.sources,

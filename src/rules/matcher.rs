@@ -54,6 +54,11 @@ impl Csr {
         csr
     }
 
+    /// Number of lists.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
     #[inline]
     pub fn get(&self, i: usize) -> &[u32] {
         &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
