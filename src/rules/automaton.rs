@@ -88,7 +88,10 @@ impl Automaton {
 #[derive(Clone)]
 pub(super) struct WordAutomaton {
     automaton: DoubleArrayAhoCorasick<u32>,
-    patterns: usize,
+    /// Each pattern's length in bytes: where a match starts is worked out from these, not
+    /// asked of daachorse, which checks a read-back automaton's structure but not the lengths
+    /// it reports (a damaged one can report a match longer than the text before it).
+    lengths: Vec<u32>,
 }
 
 impl WordAutomaton {
@@ -97,21 +100,25 @@ impl WordAutomaton {
         // Standard match semantics (daachorse's default): every match, overlapping.
         DoubleArrayAhoCorasickBuilder::new()
             .build(patterns)
-            .map(|automaton| WordAutomaton {
-                automaton,
-                patterns: patterns.len(),
-            })
             .map_err(|e| e.to_string())
+            .and_then(|automaton| {
+                let lengths = patterns
+                    .iter()
+                    .map(|p| u32::try_from(p.as_ref().len()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| e.to_string())?;
+                Ok(WordAutomaton { automaton, lengths })
+            })
     }
 
     /// Number of patterns.
     pub fn patterns_len(&self) -> usize {
-        self.patterns
+        self.lengths.len()
     }
 
     /// Heap memory used, in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.heap_bytes()
+        self.automaton.heap_bytes() + self.lengths.len() * 4
     }
 
     /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `hay`, by
@@ -119,10 +126,12 @@ impl WordAutomaton {
     #[inline]
     pub fn for_each_match(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
         for m in self.automaton.find_overlapping_iter(hay) {
-            // Always so for an automaton we built; one read back is checked by daachorse for
-            // its structure, not for the numbers it reports.
-            if (m.value() as usize) < self.patterns {
-                f(m.value() as usize, m.start(), m.end());
+            // Always found for an automaton we built; one read back is checked by daachorse
+            // for its structure, not for the numbers it reports.
+            let (pattern, end) = (m.value() as usize, m.end());
+            let length = self.lengths.get(pattern).map(|&l| l as usize);
+            if let Some(start) = length.and_then(|l| end.checked_sub(l)) {
+                f(pattern, start, end);
             }
         }
     }
@@ -131,7 +140,7 @@ impl WordAutomaton {
 impl std::fmt::Debug for WordAutomaton {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WordAutomaton")
-            .field("patterns", &self.patterns)
+            .field("patterns", &self.lengths.len())
             .field("heap_bytes", &self.automaton.heap_bytes())
             .finish()
     }
@@ -139,7 +148,7 @@ impl std::fmt::Debug for WordAutomaton {
 
 impl Serialize for WordAutomaton {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.patterns as u64, Bytes(&self.automaton.serialize())).serialize(s)
+        (&self.lengths, Bytes(&self.automaton.serialize())).serialize(s)
     }
 }
 
@@ -147,7 +156,7 @@ impl<'de> Deserialize<'de> for WordAutomaton {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WordAutomaton, D::Error> {
         use serde::de::Error as _;
         // Borrowed from the file's bytes (postcard writes a byte string as it is).
-        let (patterns, bytes): (u64, &'de [u8]) = Deserialize::deserialize(d)?;
+        let (lengths, bytes): (Vec<u32>, &'de [u8]) = Deserialize::deserialize(d)?;
         // daachorse checks the arrays it reads (states in bounds, outputs well formed): bytes
         // that are not an automaton are an error, never a panic while matching.
         let (automaton, rest) = DoubleArrayAhoCorasick::<u32>::deserialize(bytes)
@@ -155,10 +164,7 @@ impl<'de> Deserialize<'de> for WordAutomaton {
         if !rest.is_empty() {
             return Err(D::Error::custom("word automaton: trailing bytes"));
         }
-        Ok(WordAutomaton {
-            automaton,
-            patterns: usize::try_from(patterns).map_err(D::Error::custom)?,
-        })
+        Ok(WordAutomaton { automaton, lengths })
     }
 }
 
@@ -255,7 +261,7 @@ mod tests {
                 word_matches(&a, " a phishing mail ");
             }
         }
-        let garbage = postcard::to_allocvec(&(2u64, Bytes(&[7u8; 64]))).unwrap();
+        let garbage = postcard::to_allocvec(&(vec![7u32, 10], Bytes(&[7u8; 64]))).unwrap();
         assert!(postcard::from_bytes::<WordAutomaton>(&garbage).is_err());
     }
 
