@@ -319,9 +319,9 @@ enum Form {
 pub(crate) struct RuleRegex {
     source: Box<str>,
     forms: OnceLock<Patterns>,
-    /// The patterns of the forms as the rules cache saved them (postcard), read each time a
-    /// form is compiled (at most four times) rather than kept twice: most runs need few of
-    /// the default rules' 6.6 MB of them, and reading them all was a fifth of start-up.
+    /// The patterns of the forms as the rules cache saved them (postcard, deflated), read each
+    /// time a form is compiled (at most four times) rather than kept twice: most runs need few
+    /// of them, and the default rules' are 6.6 MB as text (Unicode classes written out).
     saved: Option<Box<[u8]>>,
     ascii: OnceLock<regex::Regex>,
     /// `None` also when the shadow form is over the size limit.
@@ -461,13 +461,18 @@ impl RuleRegex {
         }
     }
 
-    /// The patterns of the forms as the rules cache saves them (postcard), worked out first
-    /// when they are not yet.
+    /// The patterns of the forms as the rules cache saves them (postcard, deflated), worked
+    /// out first when they are not yet.
     pub fn saved_patterns(&self) -> Cow<'_, [u8]> {
+        use std::io::Write as _;
         match &self.saved {
             Some(saved) => Cow::Borrowed(saved),
             None => {
-                Cow::Owned(postcard::to_allocvec(&*self.patterns()).expect("patterns are strings"))
+                let text = postcard::to_allocvec(&*self.patterns()).expect("patterns are strings");
+                let mut deflate =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+                deflate.write_all(&text).expect("writes to memory");
+                Cow::Owned(deflate.finish().expect("writes to memory"))
             }
         }
     }
@@ -486,11 +491,16 @@ impl RuleRegex {
     pub(super) fn patterns(&self) -> Cow<'_, Patterns> {
         // Saved bytes are checked by the cache's CRC before they get here; should they still
         // not read, the forms are worked out again.
-        if let Some(saved) = self
-            .saved
-            .as_deref()
-            .and_then(|b| postcard::from_bytes(b).ok())
-        {
+        let inflate = |deflated: &[u8]| {
+            let mut text = Vec::new();
+            // Bounded: saved bytes are checked by a CRC, but never trusted to inflate to
+            // whatever they say.
+            let inflate = flate2::read::DeflateDecoder::new(deflated);
+            std::io::Read::read_to_end(&mut std::io::Read::take(inflate, 1 << 26), &mut text)
+                .ok()?;
+            postcard::from_bytes(&text).ok()
+        };
+        if let Some(saved) = self.saved.as_deref().and_then(inflate) {
             return Cow::Owned(saved);
         }
         Cow::Borrowed(
