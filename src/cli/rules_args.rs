@@ -148,7 +148,7 @@ fn ready_model(global: &GlobalArgs, examples: &ExampleIndex) {
 /// `$CSIRT_TAGGER_CACHE` (empty: nowhere, train and compile every run), else
 /// `$XDG_CACHE_HOME/csirt-tagger`, else `$HOME/.cache/csirt-tagger`. Training takes about a
 /// second and compiling the default rules 0.4 s; reading them back, about 20 and 35 ms.
-pub fn model_cache() -> Option<PathBuf> {
+pub fn cache_dir() -> Option<PathBuf> {
     // The binary's unit tests load taggers in-process: never from or into the user's cache.
     if cfg!(test) {
         return None;
@@ -362,7 +362,7 @@ impl RulesArgs {
         if examples.is_empty() {
             return Ok(None);
         }
-        let index = ExampleIndex::new(examples, origins).with_model_cache(model_cache());
+        let index = ExampleIndex::new(examples, origins).with_model_cache(cache_dir());
         if global.verbose {
             eprintln!(
                 "csirt-tagger: {} labelled example(s) read in {:.1} ms ({}); indexed when a \
@@ -379,7 +379,7 @@ impl RulesArgs {
     /// then those of `--add-rules`. Files written for another catalog are left out with a
     /// warning; when no rule is left, a note says how to write some.
     ///
-    /// Rules that compiled without a diagnostic are saved in the cache ([`model_cache`]) and
+    /// Rules that compiled without a diagnostic are saved in the cache ([`cache_dir`]) and
     /// read back by the next run with the same rules texts, limits and catalog.
     pub fn load_matcher(&self, global: &GlobalArgs, catalog: &Catalog) -> anyhow::Result<Matcher> {
         let started = Instant::now();
@@ -406,7 +406,7 @@ impl RulesArgs {
         // default rules under another catalog (a warning each run too).
         let cacheable =
             groups.iter().all(|(_, files)| !files.is_empty()) && (defaults_fit || !defaults);
-        let cache = model_cache().filter(|_| cacheable).map(RulesCache::new);
+        let cache = cache_dir().filter(|_| cacheable).map(RulesCache::new);
         let key = {
             let embedded: Vec<(PathBuf, &str)> = match defaults {
                 true => DEFAULT_RULES
