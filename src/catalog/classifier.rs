@@ -45,7 +45,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use zerocopy::IntoBytes as _;
+use std::sync::Arc;
+
+use zerocopy::{FromBytes as _, IntoBytes as _};
+
+use crate::cache_files;
 
 use super::examples::{example_text_into, fnv, fnv_byte, Example, FNV_START, MAX_EXAMPLE_BYTES};
 use super::load::EntryId;
@@ -310,7 +314,7 @@ pub struct ExampleModel {
     /// The services it answers for, in catalog order.
     services: Vec<EntryId>,
     /// Per feature, its gram's hash; word features are numbered before character ones.
-    grams: Vec<u64>,
+    grams: Numbers<u64>,
     /// Gram hash -> feature number.
     vocabulary: GramTable,
     /// The examples' fingerprint ([`fingerprint`]), the key of a saved model.
@@ -318,17 +322,18 @@ pub struct ExampleModel {
     /// How many features are word features.
     words: u32,
     /// Per feature, its idf.
-    idf: Vec<f32>,
+    idf: Numbers<f32>,
     /// Per feature, per service (`features x services`, row-major).
-    weights: Vec<f32>,
+    weights: Numbers<f32>,
     /// Per service.
     intercepts: Vec<f64>,
     /// How many examples it learnt from.
     examples: u32,
     /// Per word feature `f`, its examples and their weights (the word part of their unit
-    /// vectors) are `postings[postings_start[f]..postings_start[f + 1]]`.
-    postings_start: Vec<u32>,
-    postings: Vec<(u32, f32)>,
+    /// vectors) are the pairs `postings_start[f]..postings_start[f + 1]` of `postings`: an
+    /// example's number, then its weight's bits.
+    postings_start: Numbers<u32>,
+    postings: Numbers<u32>,
     /// The examples' ids: a ticket the model learnt is not judged by it.
     ids: std::collections::HashSet<Box<str>>,
     train_time: Duration,
@@ -348,7 +353,7 @@ impl std::fmt::Debug for ExampleModel {
 
 /// What a saved model starts with; the version changes with anything that changes what
 /// training gives from the same examples.
-const MAGIC: &[u8; 8] = b"CTMODEL2";
+const MAGIC: &[u8; 8] = b"CTMODEL3";
 
 /// A fingerprint of `examples` and of the training's settings: the same examples give the
 /// same model, so a model saved under it can be read back instead of trained again.
@@ -377,16 +382,41 @@ pub fn fingerprint(examples: &[Example]) -> [u8; 32] {
 /// its own, about 16 MB each (3,158 embedded examples); the least recently written go first.
 const CACHED_MODELS: usize = 8;
 
-/// Reads the little-endian numbers of a saved model, `left` bytes of them, failing on a
-/// short file. The large arrays are read straight into their vectors: a model is 16 MB, and
-/// reading it whole first and then number by number took half of its 30 ms.
-struct Reader<R> {
-    from: R,
-    left: u64,
+/// Numbers of a model: learnt here (or copied from a saved model), or borrowed from its
+/// mapped cache file as they lie there (on little-endian machines, where they are aligned:
+/// [`ExampleModel::to_bytes`] lays every array out at a multiple of its numbers' size).
+/// Borrowed, a run that tags a few tickets reads only the pages of the weights it needs.
+enum Numbers<T> {
+    Owned(Vec<T>),
+    Mapped {
+        file: Arc<cache_files::Bytes>,
+        at: std::ops::Range<usize>,
+    },
 }
 
-/// A number a saved model holds: read as raw bytes, then from little endian.
-trait Number: zerocopy::IntoBytes + zerocopy::FromBytes + Copy + Default {
+impl<T: Number> std::ops::Deref for Numbers<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Numbers::Owned(v) => v,
+            // Checked (length and alignment) when the model was read; the file does not
+            // change while mapped.
+            Numbers::Mapped { file, at } => <[T]>::ref_from_bytes(&file[at.clone()])
+                .expect("a saved model's numbers are checked when it is read"),
+        }
+    }
+}
+
+/// A number a saved model holds: raw little-endian bytes.
+trait Number:
+    zerocopy::IntoBytes
+    + zerocopy::FromBytes
+    + zerocopy::Immutable
+    + zerocopy::KnownLayout
+    + Copy
+    + Default
+{
     fn to_native(self) -> Self;
 }
 
@@ -402,29 +432,72 @@ macro_rules! number {
 }
 number!(u8 => u8, u32 => u32, u64 => u64, f32 => u32, f64 => u64);
 
-impl<R: std::io::Read> Reader<R> {
-    /// `n` numbers, if that many bytes are left.
-    fn numbers<T: Number>(&mut self, n: usize) -> Option<Vec<T>> {
-        let bytes = (n as u64).checked_mul(std::mem::size_of::<T>() as u64)?;
-        if bytes > self.left {
-            return None;
+/// Reads the numbers of a saved model in order, failing on a short file: borrowed from
+/// `file` where it is given (the bytes are its), else copied.
+struct Cursor<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    file: Option<&'b Arc<cache_files::Bytes>>,
+}
+
+impl Cursor<'_> {
+    fn left(&self) -> u64 {
+        (self.bytes.len() - self.at) as u64
+    }
+
+    /// The raw bytes of `n` numbers of `T`, if that many are left.
+    fn take<T: Number>(&mut self, n: usize) -> Option<std::ops::Range<usize>> {
+        let len = n.checked_mul(std::mem::size_of::<T>())?;
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&end| end <= self.bytes.len())?;
+        let at = self.at..end;
+        self.at = end;
+        Some(at)
+    }
+
+    /// `n` numbers, borrowed where they can be.
+    fn numbers<T: Number>(&mut self, n: usize) -> Option<Numbers<T>> {
+        let at = self.take::<T>(n)?;
+        if let (Some(file), true) = (self.file, cfg!(target_endian = "little")) {
+            if <[T]>::ref_from_bytes(&self.bytes[at.clone()]).is_ok() {
+                return Some(Numbers::Mapped {
+                    file: Arc::clone(file),
+                    at,
+                });
+            }
         }
-        let mut out = vec![T::default(); n];
-        self.from.read_exact(out.as_mut_bytes()).ok()?;
-        self.left -= bytes;
-        if cfg!(target_endian = "big") {
-            out.iter_mut().for_each(|v| *v = v.to_native());
-        }
-        Some(out)
+        Some(Numbers::Owned(copied(&self.bytes[at])))
+    }
+
+    /// `n` numbers, copied (the small arrays).
+    fn vec<T: Number>(&mut self, n: usize) -> Option<Vec<T>> {
+        let at = self.take::<T>(n)?;
+        Some(copied(&self.bytes[at]))
     }
 
     fn one<T: Number>(&mut self) -> Option<T> {
-        self.numbers::<T>(1).map(|v| v[0])
+        self.vec::<T>(1).map(|v| v[0])
     }
 
-    fn bytes(&mut self, n: usize) -> Option<Vec<u8>> {
-        self.numbers::<u8>(n)
+    /// Skips the padding before an array ([`ALIGN`]).
+    fn align(&mut self) {
+        self.at = self.at.next_multiple_of(ALIGN).min(self.bytes.len());
     }
+}
+
+/// Where a saved model's arrays start: at multiples of this many bytes (the largest number).
+const ALIGN: usize = 8;
+
+/// Little-endian numbers copied out of `bytes` (a whole number of them).
+fn copied<T: Number>(bytes: &[u8]) -> Vec<T> {
+    let mut out = vec![T::default(); bytes.len() / std::mem::size_of::<T>()];
+    out.as_mut_bytes().copy_from_slice(bytes);
+    if cfg!(target_endian = "big") {
+        out.iter_mut().for_each(|v| *v = v.to_native());
+    }
+    out
 }
 
 /// The features of the text in `s.text` into `s.features`: (feature, weight), in the order
@@ -583,16 +656,16 @@ impl ExampleModel {
         let (weights, intercepts) = sgd(&rows, &labels, services.len(), idf.len());
         ExampleModel {
             services,
-            grams: kept,
+            grams: Numbers::Owned(kept),
             vocabulary,
             key: fingerprint(examples),
             words,
-            idf,
-            weights,
+            idf: Numbers::Owned(idf),
+            weights: Numbers::Owned(weights),
             intercepts,
             examples: rows.len() as u32,
-            postings_start,
-            postings,
+            postings_start: Numbers::Owned(postings_start),
+            postings: Numbers::Owned(postings),
             ids: examples.iter().map(|e| e.id.as_str().into()).collect(),
             train_time: started.elapsed(),
             cache_problem: None,
@@ -611,11 +684,11 @@ impl ExampleModel {
         let key = fingerprint(examples);
         let name: String = key[..12].iter().map(|b| format!("{b:02x}")).collect();
         let name = format!("model-{name}.bin");
-        let file = std::fs::File::open(dir.join(&name));
-        if let Some(mut model) = file.ok().and_then(|f| {
-            let len = f.metadata().ok()?.len();
-            ExampleModel::read(std::io::BufReader::with_capacity(1 << 16, f), len, key)
-        }) {
+        let file = cache_files::open(&dir.join(&name)).map(Arc::new);
+        if let Some(mut model) = file
+            .ok()
+            .and_then(|f| ExampleModel::read(&f, Some(&f), key))
+        {
             model.ids = examples.iter().map(|e| e.id.as_str().into()).collect();
             model.train_time = started.elapsed();
             return model;
@@ -632,85 +705,92 @@ impl ExampleModel {
         model
     }
 
-    /// The model as bytes ([`ExampleModel::from_bytes`] reads them back).
+    /// The model as bytes ([`ExampleModel::from_bytes`] reads them back): little-endian
+    /// numbers, each array starting at a multiple of 8 bytes, so that a mapped file's arrays
+    /// can be used where they lie.
     pub fn to_bytes(&self) -> Vec<u8> {
+        fn array<T: Number>(out: &mut Vec<u8>, numbers: &[T]) {
+            out.resize(out.len().next_multiple_of(ALIGN), 0);
+            if cfg!(target_endian = "little") {
+                out.extend_from_slice(numbers.as_bytes());
+            } else {
+                numbers
+                    .iter()
+                    .for_each(|v| out.extend_from_slice(v.to_native().as_bytes()));
+            }
+        }
         let grams = &self.grams;
-        let mut out = Vec::with_capacity(64 + grams.len() * 12 + self.weights.len() * 4);
+        let mut out = Vec::with_capacity(128 + grams.len() * 12 + self.weights.len() * 4);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.key);
-        out.extend_from_slice(&(self.services.len() as u32).to_le_bytes());
-        for s in &self.services {
-            out.extend_from_slice(&s.0.to_le_bytes());
-        }
-        out.extend_from_slice(&(grams.len() as u32).to_le_bytes());
-        out.extend_from_slice(&self.words.to_le_bytes());
-        grams
-            .iter()
-            .for_each(|g| out.extend_from_slice(&g.to_le_bytes()));
-        self.idf
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        self.weights
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        self.intercepts
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        out.extend_from_slice(&self.examples.to_le_bytes());
-        out.extend_from_slice(&(self.postings.len() as u32).to_le_bytes());
-        self.postings_start
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        for &(e, w) in &self.postings {
-            out.extend_from_slice(&e.to_le_bytes());
-            out.extend_from_slice(&w.to_le_bytes());
-        }
+        let services: Vec<u32> = self.services.iter().map(|s| s.0).collect();
+        array(&mut out, &[services.len() as u32]);
+        array(&mut out, &services);
+        array(&mut out, &[grams.len() as u32, self.words]);
+        array(&mut out, grams);
+        array(&mut out, &self.idf);
+        array(&mut out, &self.weights);
+        array(&mut out, &self.intercepts);
+        let pairs = self.postings.len() / 2;
+        array(&mut out, &[self.examples, pairs as u32]);
+        array(&mut out, &self.postings_start);
+        array(&mut out, &self.postings);
         out
     }
 
     /// Reads what [`ExampleModel::to_bytes`] wrote, if it is a whole model of the examples
     /// whose fingerprint is `key` (the ids of the examples are left to the caller).
     pub fn from_bytes(bytes: &[u8], key: [u8; 32]) -> Option<ExampleModel> {
-        ExampleModel::read(bytes, bytes.len() as u64, key)
+        ExampleModel::read(bytes, None, key)
     }
 
-    /// [`ExampleModel::from_bytes`] from a reader of `len` bytes (a model file, read once).
-    fn read(from: impl std::io::Read, len: u64, key: [u8; 32]) -> Option<ExampleModel> {
-        let mut r = Reader { from, left: len };
-        if r.bytes(8)? != MAGIC || r.bytes(32)? != key {
+    /// [`ExampleModel::from_bytes`], borrowing the large arrays from `file` where it is given
+    /// (`bytes` are then its bytes).
+    fn read(
+        bytes: &[u8],
+        file: Option<&Arc<cache_files::Bytes>>,
+        key: [u8; 32],
+    ) -> Option<ExampleModel> {
+        let mut r = Cursor { bytes, at: 0, file };
+        if r.vec::<u8>(8)? != MAGIC || r.vec::<u8>(32)? != key {
             return None;
         }
+        r.align();
         let n = r.one::<u32>()? as usize;
-        let services: Vec<EntryId> = r.numbers::<u32>(n)?.into_iter().map(EntryId).collect();
+        r.align();
+        let services: Vec<EntryId> = r.vec::<u32>(n)?.into_iter().map(EntryId).collect();
+        r.align();
         let features = r.one::<u32>()? as usize;
         let words = r.one::<u32>()?;
         // Every length is checked against what is left before anything that big is made.
         let k = services.len();
         let fixed = (features as u64) * (8 + 4 + 4 * k as u64) + 8 * k as u64;
-        if r.left < fixed + 8 || words as usize > features {
+        if r.left() < fixed + 8 || words as usize > features {
             return None;
         }
+        r.align();
         let grams = r.numbers::<u64>(features)?;
         let vocabulary = GramTable::new(&grams);
+        r.align();
         let idf = r.numbers::<f32>(features)?;
+        r.align();
         let weights = r.numbers::<f32>(features * k)?;
-        let intercepts = r.numbers::<f64>(k)?;
+        r.align();
+        let intercepts = r.vec::<f64>(k)?;
+        r.align();
         let examples = r.one::<u32>()?;
-        let postings_len = r.one::<u32>()? as usize;
-        if r.left != (words as u64 + 1) * 4 + postings_len as u64 * 8 {
+        let pairs = r.one::<u32>()? as usize;
+        r.align();
+        let postings_start = r.numbers::<u32>(words as usize + 1)?;
+        r.align();
+        let postings = r.numbers::<u32>(pairs.checked_mul(2)?)?;
+        if r.left() != 0 {
             return None;
         }
-        let postings_start = r.numbers::<u32>(words as usize + 1)?;
-        // Saved as (example, weight) pairs of two 32-bit numbers.
-        let pairs = r.numbers::<u32>(postings_len * 2)?;
-        let postings: Vec<(u32, f32)> = pairs
-            .chunks_exact(2)
-            .map(|p| (p[0], f32::from_bits(p[1])))
-            .collect();
-        // An index that points outside itself or its examples is not ours.
+        // An index that points outside itself is not ours (the example numbers in it are
+        // checked where they are used).
         let sound = postings_start.windows(2).all(|w| w[0] <= w[1])
-            && postings_start.last() == Some(&(postings_len as u32))
-            && postings.iter().all(|&(e, _)| e < examples);
+            && postings_start.last() == Some(&(pairs as u32));
         if !sound {
             return None;
         }
@@ -878,8 +958,9 @@ impl ExampleModel {
         let k = self.services.len();
         s.margins.clear();
         s.margins.resize(k, 0.0);
+        let weights: &[f32] = &self.weights;
         for &(feature, x) in &s.features {
-            let row = &self.weights[feature as usize * k..][..k];
+            let row = &weights[feature as usize * k..][..k];
             for (m, &w) in s.margins.iter_mut().zip(row) {
                 *m += w * x;
             }
@@ -926,14 +1007,19 @@ impl Likeness<'_> {
         let cosines = &mut *self.cosines;
         cosines.clear();
         cosines.resize(n, 0.0);
+        let (starts, postings): (&[u32], &[u32]) = (&model.postings_start, &model.postings);
         for &(f, x) in self.features {
             if f >= model.words {
                 continue;
             }
             let f = f as usize;
-            let range = model.postings_start[f] as usize..model.postings_start[f + 1] as usize;
-            for &(e, w) in &model.postings[range] {
-                cosines[e as usize] += x * w;
+            let range = 2 * starts[f] as usize..2 * starts[f + 1] as usize;
+            // A saved model's postings are not all checked when it is read (megabytes a
+            // short run would otherwise read): an example number past the end counts nothing.
+            for p in postings.get(range).unwrap_or_default().chunks_exact(2) {
+                if let Some(c) = cosines.get_mut(p[0] as usize) {
+                    *c += x * f32::from_bits(p[1]);
+                }
             }
         }
         let mut best = [0f32; LIKENESS_OF];
@@ -951,8 +1037,9 @@ impl Likeness<'_> {
 
 /// The examples' word features as an index: per word feature, the examples that have it and
 /// its weight there (`rows` are the examples' vectors, sorted by feature, each part at unit
-/// length): the start of each feature's postings (`words + 1` of them) and the postings.
-fn word_postings(rows: &[Vec<(u32, f32)>], words: u32) -> (Vec<u32>, Vec<(u32, f32)>) {
+/// length): the start of each feature's postings (`words + 1` of them) and the postings, each
+/// an example's number and its weight's bits.
+fn word_postings(rows: &[Vec<(u32, f32)>], words: u32) -> (Vec<u32>, Vec<u32>) {
     let mut start = vec![0u32; words as usize + 1];
     for row in rows {
         for &(f, _) in row.iter().take_while(|&&(f, _)| f < words) {
@@ -963,10 +1050,11 @@ fn word_postings(rows: &[Vec<(u32, f32)>], words: u32) -> (Vec<u32>, Vec<(u32, f
         start[f + 1] += start[f];
     }
     let mut next = start.clone();
-    let mut postings = vec![(0u32, 0f32); start[words as usize] as usize];
+    let mut postings = vec![0u32; 2 * start[words as usize] as usize];
     for (e, row) in rows.iter().enumerate() {
         for &(f, w) in row.iter().take_while(|&&(f, _)| f < words) {
-            postings[next[f as usize] as usize] = (e as u32, w);
+            let at = 2 * next[f as usize] as usize;
+            postings[at..at + 2].copy_from_slice(&[e as u32, w.to_bits()]);
             next[f as usize] += 1;
         }
     }
@@ -1223,7 +1311,7 @@ mod tests {
         assert!(p[1] > 0.8 && p[0] < 0.2, "{p:?}");
         // Trained twice, the same model.
         let again = ExampleModel::train(&examples);
-        assert_eq!(again.weights, model.weights);
+        assert_eq!(*again.weights, *model.weights);
     }
 
     #[test]
@@ -1243,8 +1331,22 @@ mod tests {
         let saved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(saved.len(), 1, "one model file");
         let read = ExampleModel::load_or_train(&examples, Some(dir.path()));
-        assert_eq!(read.weights, trained.weights);
+        assert_eq!(*read.weights, *trained.weights);
         assert_eq!(read.intercepts, trained.intercepts);
+        assert_eq!(*read.grams, *trained.grams);
+        assert_eq!(*read.idf, *trained.idf);
+        assert_eq!(*read.postings_start, *trained.postings_start);
+        assert_eq!(*read.postings, *trained.postings);
+        if cfg!(all(unix, target_endian = "little")) {
+            // Read back, the large arrays are the mapped file's, not copies.
+            for mapped in [
+                matches!(read.weights, Numbers::Mapped { .. }),
+                matches!(read.grams, Numbers::Mapped { .. }),
+                matches!(read.postings, Numbers::Mapped { .. }),
+            ] {
+                assert!(mapped);
+            }
+        }
         assert!(read.holds("e3") && !read.holds("e9"));
         let p = |m: &ExampleModel| m.with_probabilities("phishing", [], |p| p.to_vec());
         assert_eq!(p(&read), p(&trained));
@@ -1292,6 +1394,35 @@ mod tests {
         // A model of no examples finds nothing alike.
         let none = ExampleModel::train(&[]);
         assert_eq!(none.with_judgement("phishing", [], |_, mut l| l.get()), 0.0);
+    }
+
+    /// A saved model's postings are not all checked when it is read: one that names an
+    /// example past the end is skipped where it is used, never a panic.
+    #[test]
+    fn a_saved_model_whose_index_points_past_its_examples_still_answers() {
+        let examples: Vec<Example> = (0..6)
+            .map(|i| {
+                example(
+                    &format!("e{i}"),
+                    1 + i % 2,
+                    &format!("ddos flood server {i}"),
+                )
+            })
+            .collect();
+        let trained = ExampleModel::train(&examples);
+        let mut bytes = trained.to_bytes();
+        let pairs = trained.postings.len() / 2;
+        assert!(pairs > 0);
+        // The postings are the file's last array: put an example number past the end in each.
+        let start = bytes.len() - pairs * 8;
+        for pair in bytes[start..].chunks_exact_mut(8) {
+            pair[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        }
+        let damaged = ExampleModel::from_bytes(&bytes, trained.key).expect("lengths still hold");
+        let likeness = damaged.with_judgement("ddos flood", ["server"], |_, mut l| l.get());
+        assert_eq!(likeness, 0.0, "no example is found through a damaged index");
+        let sound = trained.with_judgement("ddos flood", ["server"], |_, mut l| l.get());
+        assert!(sound > 0.0);
     }
 
     #[test]
@@ -1399,7 +1530,7 @@ mod tests {
             problem.contains("cannot save") && problem.contains("cache"),
             "{problem}"
         );
-        assert_eq!(model.weights, ExampleModel::train(&examples).weights);
+        assert_eq!(*model.weights, *ExampleModel::train(&examples).weights);
         let fine = ExampleModel::load_or_train(&examples, Some(&dir.path().join("ok")));
         assert!(fine.cache_problem().is_none());
     }

@@ -111,7 +111,7 @@ impl RulesCache {
     /// The rule set saved under `key` for `catalog`, ready to tag with; `None` when there is
     /// none, or it cannot be read back (then compile the rules, and save them again).
     pub fn load(&self, key: &CacheKey, catalog: &Catalog) -> Option<Matcher> {
-        let bytes = std::fs::read(self.dir.join(key.file_name())).ok()?;
+        let bytes = crate::cache_files::open(&self.dir.join(key.file_name())).ok()?;
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())?
             .strip_prefix(key.0.as_slice())?;
