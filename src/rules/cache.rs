@@ -32,7 +32,7 @@ use crate::catalog::Catalog;
 
 /// The start of every cache file: the format; then the key, the CRC-32 of the payload (little
 /// endian) and the payload.
-const MAGIC: &[u8; 16] = b"csirt-rules-v5\0\0";
+const MAGIC: &[u8; 16] = b"csirt-rules-v6\0\0";
 
 /// How many compiled rule sets the cache keeps (each team's rules files, each edit while
 /// tuning); the least recently written go first. The default rules take about 8.8 MB: the

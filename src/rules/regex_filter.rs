@@ -21,6 +21,8 @@ use regex_syntax::hir::{
     Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look,
 };
 
+use regex_automata::meta;
+
 use super::normalize::normalize;
 
 /// Most literals in one set (beyond that, finding them costs more than it saves).
@@ -323,12 +325,12 @@ pub(crate) struct RuleRegex {
     /// time a form is compiled (at most four times) rather than kept twice: most runs need few
     /// of them, and the default rules' are 6.6 MB as text (Unicode classes written out).
     saved: Option<Box<[u8]>>,
-    ascii: OnceLock<regex::Regex>,
+    ascii: OnceLock<meta::Regex>,
     /// `None` also when the shadow form is over the size limit.
-    shadow: OnceLock<Option<regex::Regex>>,
+    shadow: OnceLock<Option<meta::Regex>>,
     /// `None` when the regex has no `fast` form (no Unicode word boundary).
-    fast: OnceLock<Option<regex::Regex>>,
-    exact: OnceLock<regex::Regex>,
+    fast: OnceLock<Option<meta::Regex>>,
+    exact: OnceLock<meta::Regex>,
     size_limit: usize,
 }
 
@@ -365,6 +367,30 @@ impl From<Forms> for Patterns {
 /// about 10% more time (caches cleared and refilled; median of 7 interleaved runs 8.0 ->
 /// 9.0 s); at 256 KiB 136 MiB but the lazy DFA gives up more often. See BENCHMARKS.md.
 const DFA_CACHE_BYTES: usize = 512 << 10;
+
+/// Compiles the pattern of a form as [`build`] does (the regex crate's own engine, with the
+/// same limits), with the engine's prefilter (the literals it looks for first) only where
+/// `prefilter` says. The forms that read ASCII text (`ascii`, `shadow`) go without: they run
+/// only on fields where the regex's literals were found, so a prefilter finds little the gate
+/// did not, and working one out was about half of compiling them (the forms one multilingual
+/// ticket compiled: 19 -> 10 ms, with `ascii_case_runs`); tagging the 20,000-ticket Jira export
+/// and the 30 MB corpus mix took no longer (see BENCHMARKS.md). The forms for other text keep
+/// it, as the regex crate builds them.
+fn build_form(
+    pattern: &str,
+    size_limit: usize,
+    prefilter: bool,
+) -> Result<meta::Regex, Box<meta::BuildError>> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(size_limit))
+                .hybrid_cache_capacity(DFA_CACHE_BYTES)
+                .auto_prefilter(prefilter),
+        )
+        .build(pattern)
+        .map_err(Box::new)
+}
 
 /// Compiles a pattern printed from a syntax tree (already case-folded: no `(?i)` here, which
 /// would fold its classes again).
@@ -406,16 +432,99 @@ impl Forms {
         let hir = without_captures(parse(source, size_limit)?);
         let mut found = false;
         let ascii = rewrite(hir.clone(), Form::Ascii, &mut found)
-            .map(|h| h.to_string())
+            .map(|h| ascii_case_runs(&h.to_string()))
             .unwrap_or_else(|| Hir::fail().to_string());
         let fast = found.then(|| rewrite(hir.clone(), Form::Fast, &mut found));
         Ok(Forms {
             ascii,
-            shadow: rewrite(hir.clone(), Form::Shadow, &mut found).map(|h| h.to_string()),
+            shadow: rewrite(hir.clone(), Form::Shadow, &mut found)
+                .map(|h| ascii_case_runs(&h.to_string())),
             fast: fast.flatten().map(|h| h.to_string()),
             exact: hir.to_string(),
         })
     }
+}
+
+/// `pattern` (a syntax tree as regex-syntax prints it) with each run of ASCII letter pairs
+/// (`[Cc][Oo][Nn][Tt][Aa][Cc][Tt]`, as a case-folded tree prints `contact`) written as
+/// `(?i-u:contact)`. Only for the forms that read ASCII text (`ascii`, `shadow`): there the two
+/// match the same (`(?i-u:k)` is `K` and `k`, without the Kelvin sign). Why: the printed forms
+/// are parsed again each time a run compiles one, and the regex crate's parser reads a quarter
+/// as many bytes for a word this way (the forms one multilingual ticket compiled: 56 KB ->
+/// 40 KB, their compiling 24 -> 19 ms).
+fn ascii_case_runs(pattern: &str) -> String {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len());
+    let mut run = String::new();
+    let flush = |out: &mut String, run: &mut String| {
+        match run.len() {
+            0 => {}
+            1 => {
+                let c = run.as_bytes()[0];
+                out.extend(['[', c.to_ascii_uppercase() as char, c as char, ']']);
+            }
+            _ => {
+                out.push_str("(?i-u:");
+                out.push_str(run);
+                out.push(')');
+            }
+        }
+        run.clear();
+    };
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            // An escape (`\[`, `\x7F`, `\b`): copied with the character after it, so that an
+            // escaped bracket never starts a class.
+            b'\\' => {
+                flush(&mut out, &mut run);
+                let end = (i + 1 + pattern[i + 1..].chars().next().map_or(0, char::len_utf8))
+                    .min(b.len());
+                out.push_str(&pattern[i..end]);
+                i = end;
+            }
+            b'[' => {
+                if let [_, upper, lower, b']', ..] = b[i..] {
+                    if upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase() {
+                        // A repeated letter (`[Ss]+`) stays a class: in a run the repetition
+                        // would take the whole run.
+                        if matches!(b.get(i + 4), Some(b'*' | b'+' | b'?' | b'{')) {
+                            flush(&mut out, &mut run);
+                            out.push_str(&pattern[i..i + 4]);
+                        } else {
+                            run.push(lower as char);
+                        }
+                        i += 4;
+                        continue;
+                    }
+                }
+                // Any other class, copied whole: a `]` right after `[` or `[^` is a member,
+                // escapes are skipped.
+                flush(&mut out, &mut run);
+                let mut j = i + 1;
+                if b.get(j) == Some(&b'^') {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < b.len() && b[j] != b']' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = (j + 1).min(b.len());
+                out.push_str(&pattern[i..end]);
+                i = end;
+            }
+            _ => {
+                flush(&mut out, &mut run);
+                let c = pattern[i..].chars().next().expect("i is at a character");
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    flush(&mut out, &mut run);
+    out
 }
 
 impl RuleRegex {
@@ -423,7 +532,12 @@ impl RuleRegex {
     /// a rules file's author must see come now, with the rule's line.
     pub fn new(source: &str, size_limit: usize) -> Result<RuleRegex, regex::Error> {
         let forms = Forms::of(source, size_limit)?;
-        let ascii = build(&forms.ascii, size_limit)?;
+        let ascii = build_form(&forms.ascii, size_limit, false).map_err(|e| {
+            // The regex crate's error, which says what a rules file's author can act on.
+            build(&forms.ascii, size_limit)
+                .err()
+                .unwrap_or_else(|| regex::Error::Syntax(e.to_string()))
+        })?;
         Ok(RuleRegex {
             source: source.into(),
             forms: OnceLock::from(Patterns::from(forms)),
@@ -521,10 +635,11 @@ impl RuleRegex {
     }
 
     /// The form exact on ASCII text.
-    fn ascii(&self) -> &regex::Regex {
+    fn ascii(&self) -> &meta::Regex {
         self.ascii.get_or_init(|| {
-            build(&self.patterns().ascii, self.size_limit)
-                .unwrap_or_else(|_| build(&Hir::fail().to_string(), usize::MAX).expect("fail"))
+            build_form(&self.patterns().ascii, self.size_limit, false).unwrap_or_else(|_| {
+                build_form(&Hir::fail().to_string(), usize::MAX, false).expect("fail")
+            })
         })
     }
 
@@ -532,10 +647,10 @@ impl RuleRegex {
     /// bigger than the forms checked against the limit, so it gets 64 times as much; should
     /// even that not do, the `ascii` form is the best answer left (it misses matches that
     /// involve non-ASCII characters).
-    fn exact_for(&self, kind: TextKind) -> &regex::Regex {
+    fn exact_for(&self, kind: TextKind) -> &meta::Regex {
         // The patterns are read only to compile a form (saved ones are decoded each time).
         let compile = |pattern: &str| {
-            build(pattern, self.size_limit.saturating_mul(64))
+            build_form(pattern, self.size_limit.saturating_mul(64), true)
                 .unwrap_or_else(|_| self.ascii().clone())
         };
         if kind == TextKind::Plain {
@@ -554,7 +669,7 @@ impl RuleRegex {
     fn may_match(&self, subject: &Subject) -> bool {
         let shadow = self.shadow.get_or_init(|| {
             let patterns = self.patterns();
-            build(patterns.shadow.as_deref()?, self.size_limit).ok()
+            build_form(patterns.shadow.as_deref()?, self.size_limit, false).ok()
         });
         shadow.as_ref().is_none_or(|s| s.is_match(subject.shadow))
     }
@@ -773,6 +888,102 @@ mod tests {
         );
     }
 
+    /// `hir` with every class of ASCII bytes written as the same class of characters: what
+    /// `(?i-u:k)` and `[Kk]` have in common.
+    fn as_chars(hir: &Hir) -> Hir {
+        match hir.kind() {
+            HirKind::Class(Class::Bytes(c)) if c.is_ascii() => {
+                Hir::class(Class::Unicode(ClassUnicode::new(c.ranges().iter().map(
+                    |r| ClassUnicodeRange::new(char::from(r.start()), char::from(r.end())),
+                ))))
+            }
+            HirKind::Concat(subs) => Hir::concat(subs.iter().map(as_chars).collect()),
+            HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(as_chars).collect()),
+            HirKind::Repetition(r) => {
+                let mut r = r.clone();
+                r.sub = Box::new(as_chars(&r.sub));
+                Hir::repetition(r)
+            }
+            HirKind::Capture(c) => {
+                let mut c = c.clone();
+                c.sub = Box::new(as_chars(&c.sub));
+                Hir::capture(c)
+            }
+            _ => hir.clone(),
+        }
+    }
+
+    #[test]
+    fn runs_of_letter_pairs_are_written_case_insensitive_and_mean_the_same() {
+        for (printed, want) in [
+            ("[Cc][Oo][Nn][Tt][Aa][Cc][Tt]", "(?i-u:contact)"),
+            ("[Ss]+[Aa]", "[Ss]+[Aa]"),
+            ("[Bb][Oo][Tt][Ss]{1,2}", "(?i-u:bot)[Ss]{1,2}"),
+            (r"\[[Aa][Bb]\]", r"\[(?i-u:ab)\]"),
+            (r"[^Aa][Bb][Cc]", r"[^Aa](?i-u:bc)"),
+            (r"[\]Aa][Xx][Yy]", r"[\]Aa](?i-u:xy)"),
+            (r"[]Aa][Xx][Yy]", r"[]Aa](?i-u:xy)"),
+            ("(?:[Kk][Ii][Tt]|[Ll][Ee][Kk])", "(?:(?i-u:kit)|(?i-u:lek))"),
+            ("[Ee]\u{e9}[Aa][Bb]", "[Ee]\u{e9}(?i-u:ab)"),
+        ] {
+            let compact = ascii_case_runs(printed);
+            assert_eq!(compact, want, "{printed}");
+            let parse = |p: &str| regex_syntax::Parser::new().parse(p).ok();
+            if let (Some(a), Some(b)) = (parse(printed), parse(&compact)) {
+                assert_eq!(as_chars(&a), as_chars(&b), "{printed}");
+            }
+        }
+    }
+
+    /// The `ascii` and `shadow` forms of every embedded regex, written with case-insensitive
+    /// runs, are the same regexes as printed.
+    #[test]
+    fn every_embedded_regex_means_the_same_with_case_insensitive_runs() {
+        let catalog = crate::catalog::Catalog::default_embedded();
+        let limit = crate::rules::Limits::default().regex_size_limit;
+        let parse = |p: &str| {
+            regex_syntax::Parser::new()
+                .parse(p)
+                .ok()
+                .map(|h| as_chars(&h))
+        };
+        let (mut n, mut shorter) = (0, 0);
+        for (name, text) in crate::rules::DEFAULT_RULES {
+            let mut diags = crate::error::Diagnostics::default();
+            let file = crate::rules::load::load_file(
+                text,
+                std::path::Path::new(name),
+                &catalog,
+                &mut diags,
+            );
+            for rule in &file.rules {
+                for r in &rule.regex {
+                    let hir = without_captures(parse_source(&r.value, limit));
+                    for form in [Form::Ascii, Form::Shadow] {
+                        let Some(printed) = rewrite(hir.clone(), form, &mut false) else {
+                            continue;
+                        };
+                        let printed = printed.to_string();
+                        let compact = ascii_case_runs(&printed);
+                        assert_eq!(
+                            parse(&compact).unwrap(),
+                            parse(&printed).unwrap(),
+                            "{}",
+                            rule.id
+                        );
+                        n += 1;
+                        shorter += usize::from(compact.len() < printed.len());
+                    }
+                }
+            }
+        }
+        assert!(n >= 180 && shorter * 2 > n, "{n} forms, {shorter} shorter");
+    }
+
+    fn parse_source(source: &str, limit: usize) -> Hir {
+        parse(source, limit).unwrap()
+    }
+
     /// What lets `RuleSetBuilder::add_defaults` compile the embedded rules' regexes only when
     /// first needed: every one compiles, in every form, under the default limits.
     #[test]
@@ -794,10 +1005,11 @@ mod tests {
                         .unwrap_or_else(|e| panic!("{name}: rule {}: {e}", rule.id));
                     let p = compiled.patterns();
                     if let Some(shadow) = &p.shadow {
-                        build(shadow, limit).unwrap_or_else(|e| panic!("{}: {e}", rule.id));
+                        build_form(shadow, limit, false)
+                            .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
                     }
                     for form in p.fast.iter().chain([&p.exact]) {
-                        build(form, limit.saturating_mul(64))
+                        build_form(form, limit.saturating_mul(64), true)
                             .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
                     }
                     n += 1;
