@@ -11,7 +11,7 @@
 //!
 //! Every command that tags (`tag`, `report`, `evaluate`, `coverage`) runs on [`Pipeline`]; what
 //! they differ in is their sinks. Why a reader thread: parsing a CSV is sequential, tagging is
-//! not; with the reader a batch or two ahead, parsing overlaps tagging instead of leaving the
+//! not; with the reader a batch ahead, parsing overlaps tagging instead of leaving the
 //! other cores idle while it runs. Each worker keeps its own matching scratch
 //! ([`Tagger::tag`]), so tagging allocates nothing per ticket but its result.
 //!
@@ -72,8 +72,12 @@ use crate::tag::{DetailedTagging, Tagger};
 /// flat (a batch of long tickets is a few megabytes).
 pub const BATCH: usize = 2048;
 
-/// Batches the reader may run ahead of the tagging.
-const AHEAD: usize = 2;
+/// Batches the reader may hand over before the tagging takes them, beyond the one it holds
+/// ready: none. Reading a batch costs about a hundredth of tagging it, so a reader one batch
+/// ahead never keeps the workers waiting, and each batch queued was memory held for nothing:
+/// two queued (as before) made the peak of 100,000 Jira tickets with `--report` 201.7 MiB
+/// against 188.5 with none, for the same time (0.98, 3 alternating pairs; BENCHMARKS.md).
+const AHEAD: usize = 0;
 
 /// Tickets a worker takes at a time: enough that handing work out costs nothing next to the
 /// matching, few enough that a batch still spreads over every thread.
