@@ -939,7 +939,6 @@ mod tests {
     /// runs, are the same regexes as printed.
     #[test]
     fn every_embedded_regex_means_the_same_with_case_insensitive_runs() {
-        let catalog = crate::catalog::Catalog::default_embedded();
         let limit = crate::rules::Limits::default().regex_size_limit;
         let parse = |p: &str| {
             regex_syntax::Parser::new()
@@ -948,6 +947,25 @@ mod tests {
                 .map(|h| as_chars(&h))
         };
         let (mut n, mut shorter) = (0, 0);
+        each_default_regex(|rule, source| {
+            let hir = without_captures(super::parse(source, limit).unwrap());
+            for form in [Form::Ascii, Form::Shadow] {
+                let Some(printed) = rewrite(hir.clone(), form, &mut false) else {
+                    continue;
+                };
+                let printed = printed.to_string();
+                let compact = ascii_case_runs(&printed);
+                assert_eq!(parse(&compact).unwrap(), parse(&printed).unwrap(), "{rule}");
+                n += 1;
+                shorter += usize::from(compact.len() < printed.len());
+            }
+        });
+        assert!(n >= 180 && shorter * 2 > n, "{n} forms, {shorter} shorter");
+    }
+
+    /// Calls `f(rule id, regex)` for every regex of the embedded rules.
+    fn each_default_regex(mut f: impl FnMut(&str, &str)) {
+        let catalog = crate::catalog::Catalog::default_embedded();
         for (name, text) in crate::rules::DEFAULT_RULES {
             let mut diags = crate::error::Diagnostics::default();
             let file = crate::rules::load::load_file(
@@ -958,64 +976,31 @@ mod tests {
             );
             for rule in &file.rules {
                 for r in &rule.regex {
-                    let hir = without_captures(parse_source(&r.value, limit));
-                    for form in [Form::Ascii, Form::Shadow] {
-                        let Some(printed) = rewrite(hir.clone(), form, &mut false) else {
-                            continue;
-                        };
-                        let printed = printed.to_string();
-                        let compact = ascii_case_runs(&printed);
-                        assert_eq!(
-                            parse(&compact).unwrap(),
-                            parse(&printed).unwrap(),
-                            "{}",
-                            rule.id
-                        );
-                        n += 1;
-                        shorter += usize::from(compact.len() < printed.len());
-                    }
+                    f(&rule.id, &r.value);
                 }
             }
         }
-        assert!(n >= 180 && shorter * 2 > n, "{n} forms, {shorter} shorter");
-    }
-
-    fn parse_source(source: &str, limit: usize) -> Hir {
-        parse(source, limit).unwrap()
     }
 
     /// What lets `RuleSetBuilder::add_defaults` compile the embedded rules' regexes only when
     /// first needed: every one compiles, in every form, under the default limits.
     #[test]
     fn every_embedded_regex_compiles_under_the_default_limits() {
-        let catalog = crate::catalog::Catalog::default_embedded();
         let limit = crate::rules::Limits::default().regex_size_limit;
         let mut n = 0;
-        for (name, text) in crate::rules::DEFAULT_RULES {
-            let mut diags = crate::error::Diagnostics::default();
-            let file = crate::rules::load::load_file(
-                text,
-                std::path::Path::new(name),
-                &catalog,
-                &mut diags,
-            );
-            for rule in &file.rules {
-                for r in &rule.regex {
-                    let compiled = RuleRegex::new(&r.value, limit)
-                        .unwrap_or_else(|e| panic!("{name}: rule {}: {e}", rule.id));
-                    let p = compiled.patterns();
-                    if let Some(shadow) = &p.shadow {
-                        build_form(shadow, limit, false)
-                            .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
-                    }
-                    for form in p.fast.iter().chain([&p.exact]) {
-                        build_form(form, limit.saturating_mul(64), true)
-                            .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
-                    }
-                    n += 1;
-                }
+        each_default_regex(|rule, source| {
+            let compiled =
+                RuleRegex::new(source, limit).unwrap_or_else(|e| panic!("rule {rule}: {e}"));
+            let p = compiled.patterns();
+            if let Some(shadow) = &p.shadow {
+                build_form(shadow, limit, false).unwrap_or_else(|e| panic!("{rule}: {e}"));
             }
-        }
+            for form in p.fast.iter().chain([&p.exact]) {
+                build_form(form, limit.saturating_mul(64), true)
+                    .unwrap_or_else(|e| panic!("{rule}: {e}"));
+            }
+            n += 1;
+        });
         assert!(n >= 90, "{n} regexes");
     }
 
