@@ -368,9 +368,9 @@ impl From<Forms> for Patterns {
 /// 9.0 s); at 256 KiB 136 MiB but the lazy DFA gives up more often. See BENCHMARKS.md.
 const DFA_CACHE_BYTES: usize = 512 << 10;
 
-/// Compiles the pattern of a form as [`build`] does (the regex crate's own engine, with the
-/// same limits), with the engine's prefilter (the literals it looks for first) only where
-/// `prefilter` says. The forms that read ASCII text (`ascii`, `shadow`) go without: they run
+/// Compiles the pattern of a form (printed from a case-folded syntax tree: no `(?i)`) with the
+/// regex crate's own engine and its limits, with the engine's prefilter (the literals it looks
+/// for first) only where `prefilter` says. The forms that read ASCII text (`ascii`, `shadow`) go without: they run
 /// only on fields where the regex's literals were found, so a prefilter finds little the gate
 /// did not, and working one out was about half of compiling them (the forms one multilingual
 /// ticket compiled: 19 -> 10 ms, with `ascii_case_runs`); tagging the 20,000-ticket Jira export
@@ -390,15 +390,6 @@ fn build_form(
         )
         .build(pattern)
         .map_err(Box::new)
-}
-
-/// Compiles a pattern printed from a syntax tree (already case-folded: no `(?i)` here, which
-/// would fold its classes again).
-fn build(pattern: &str, size_limit: usize) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(size_limit)
-        .dfa_size_limit(DFA_CACHE_BYTES)
-        .build()
 }
 
 /// The regex's syntax tree, parsed case-insensitively; a syntax error comes with the regex
@@ -532,11 +523,13 @@ impl RuleRegex {
     /// a rules file's author must see come now, with the rule's line.
     pub fn new(source: &str, size_limit: usize) -> Result<RuleRegex, regex::Error> {
         let forms = Forms::of(source, size_limit)?;
+        // The regex crate's error, as it makes one of the same engine's: over the size limit,
+        // or a message.
         let ascii = build_form(&forms.ascii, size_limit, false).map_err(|e| {
-            // The regex crate's error, which says what a rules file's author can act on.
-            build(&forms.ascii, size_limit)
-                .err()
-                .unwrap_or_else(|| regex::Error::Syntax(e.to_string()))
+            e.size_limit().map_or_else(
+                || regex::Error::Syntax(e.to_string()),
+                regex::Error::CompiledTooBig,
+            )
         })?;
         Ok(RuleRegex {
             source: source.into(),
