@@ -405,6 +405,12 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
         };
         let guard = match (v.similarity, v.confidence) {
             (Some(s), _) => format!("nearest three {} alike, {} needed", num(s), num(v.needed)),
+            (_, Some(_)) if v.combined => format!(
+                "classifier and rules combined, from a likeness to the examples of {} ({} \
+                 here); shares are combined shares",
+                num(v.combine_from.unwrap_or(f64::NAN)),
+                num(v.likeness.unwrap_or(f64::NAN))
+            ),
             (_, Some(c)) => format!(
                 "classifier, likeliest service {}, {} needed, or a likeness to the examples of \
                  {} ({} here); shares are probabilities",

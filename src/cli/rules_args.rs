@@ -90,6 +90,15 @@ pub struct RulesArgs {
     /// --vote-drop for a ticket at least --vote-close like the examples.
     #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().close_drop)]
     pub vote_close_drop: f64,
+    /// Where a ticket is at least this like the examples (0 to 1; above 1: never), a
+    /// combination of the rules' ranks and the classifier's probabilities, learnt on tickets
+    /// the rules had not been tuned on, decides the services after the primary instead of
+    /// --vote-add and --vote-drop (docs/rules.md, "The combined vote").
+    #[arg(long, value_name = "LIKENESS", default_value_t = ExampleVote::default().combine_from)]
+    pub vote_combine_from: f64,
+    /// The combined share a service needs to be kept or added from --vote-combine-from (0 to 1).
+    #[arg(long, value_name = "SHARE", default_value_t = ExampleVote::default().combine_keep)]
+    pub vote_combine_keep: f64,
     /// How alike (share of distinct words in common, 0 to 1) the nearest examples must be for
     /// their vote to count (`--vote-by neighbours`).
     #[arg(long, value_name = "SIMILARITY", default_value_t = ExampleVote::default().similarity)]
@@ -230,6 +239,8 @@ impl Default for RulesArgs {
             vote_close: ExampleVote::default().close,
             vote_close_add: ExampleVote::default().close_add,
             vote_close_drop: ExampleVote::default().close_drop,
+            vote_combine_from: ExampleVote::default().combine_from,
+            vote_combine_keep: ExampleVote::default().combine_keep,
             vote_similarity: ExampleVote::default().similarity,
             limits: LimitArgs::default(),
         }
@@ -269,6 +280,15 @@ impl RulesArgs {
         {
             anyhow::bail!(
                 "--vote-close-add must be a number from 0 up, --vote-close-drop from 0 to 1"
+            );
+        }
+        if vote.combine_from.is_nan()
+            || vote.combine_from < 0.0
+            || !(0.0..=1.0).contains(&vote.combine_keep)
+        {
+            anyhow::bail!(
+                "--vote-combine-from must be a number from 0 up (above 1: never), \
+                 --vote-combine-keep from 0 to 1"
             );
         }
         let catalog = load_catalog(global)?;
@@ -326,6 +346,8 @@ impl RulesArgs {
             close: self.vote_close,
             close_add: self.vote_close_add,
             close_drop: self.vote_close_drop,
+            combine_from: self.vote_combine_from,
+            combine_keep: self.vote_combine_keep,
             ..base
         }
     }

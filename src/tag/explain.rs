@@ -283,7 +283,10 @@ impl Tagger {
             .and_then(|f| f.vote())
             .filter(|_| tagging.source == TagSource::Rule)
             .map(|(examples, vote)| {
-                let mut explained = vote.explain(examples, catalog, ticket, &tagging);
+                let rules_tags =
+                    super::score::tagged_services(&self.matcher, &tagging.rules, &tagging.zones);
+                let mut explained =
+                    vote.explain(examples, catalog, ticket, &tagging, &rules_tags);
                 if let Some(rule) = self.vote_kept_off(&tagging.rules) {
                     explained.counted = false;
                     explained.reason = Some(format!(

@@ -380,7 +380,8 @@ fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
     assert_eq!(record["votes"][0]["change"], "dropped");
     assert_eq!(record["votes"][1]["service"], "6.2");
     assert_eq!(record["votes"][1]["change"], "added");
-    // The classifier's probability of 6.2 given the team's words.
+    // Its share: the rules' and the classifier's combined (the ticket is like the team's
+    // examples), high as the classifier is sure of 6.2 given the team's words.
     let share = record["votes"][1]["share"].as_f64().unwrap();
     assert!((0.7..=1.0).contains(&share), "{share}");
     // By the nearest examples instead: both neighbours with 6.2 give it the whole share.
@@ -415,12 +416,22 @@ fn a_teams_reviewed_tickets_vote_on_the_services_after_the_primary() {
         explained.contains("Labelled examples' vote (classifier"),
         "{explained}"
     );
-    // The ticket is close to the team's examples (a likeness over 0.22): the close shares.
+    // The ticket is like the team's examples (a likeness over 0.17): the rules and the
+    // classifier combined decide, one share to keep.
     assert!(
-        explained.contains("added (share 0.6 needed)") && explained.contains("0.22 (0.67 here)"),
+        explained.contains(
+            "classifier and rules combined, from a likeness to the examples of 0.17 (0.67 here)"
+        ) && explained.contains("added (share 0.35 needed)")
+            && explained.contains("dropped (below 0.35)"),
         "{explained}"
     );
-    assert!(explained.contains("dropped (below 0.3)"), "{explained}");
+    // Without the combination it is close to them (a likeness over 0.22): the close shares.
+    let close = explain(&["--vote-combine-from", "2"]);
+    assert!(
+        close.contains("added (share 0.6 needed)") && close.contains("0.22 (0.67 here)"),
+        "{close}"
+    );
+    assert!(close.contains("dropped (below 0.3)"), "{close}");
     // ... and which of the ticket's words weighed for each service.
     assert!(explained.contains("weighing: "), "{explained}");
     let json = explain(&["--format", "json"]);
