@@ -25,8 +25,8 @@ pub use explain::{
 pub use fallback::{Fallback, FallbackCandidate, MAX_QUERY_BYTES, MIN_MATCHED_WORDS};
 pub use score::{score_services, tagged_services, FunctionTag, ServiceTag, SCORE_EPSILON};
 pub use vote::{
-    change_label, ChangeKind, ExampleVote, ExplainedVote, Learner, VoteChange, VoteNeighbour,
-    VoteShare, WeighedWord,
+    change_label, ChangeKind, Combination, ExampleVote, ExplainedVote, Learner, VoteChange,
+    VoteNeighbour, VoteShare, WeighedWord, COMBINATION,
 };
 
 use score::tagged_services_into;

@@ -33,6 +33,12 @@
 //! [`ExampleVote::close_add`] and [`ExampleVote::close_drop`] (round 8: +0.007 to +0.012
 //! micro-F1 on the round-2, round-4 and round-7 batches, each tagged with the rules and
 //! examples of its time; the records, mostly unlike the examples, unchanged).
+//! Where a ticket is like the examples (the likeness reaches [`ExampleVote::combine_from`],
+//! below the close one), one learnt decision replaces all of the add and drop shares: the
+//! [`COMBINATION`] of what the rules and the model say of each service gives it a combined
+//! share, and the services after the primary are those that reach
+//! [`ExampleVote::combine_keep`] (learnt on batches the rules had not been tuned on: see
+//! [`Combination`]); the near-tie choice of primary is as above.
 //! Without a guard the examples overrule the rules on tickets unlike all of them: on the
 //! labelled real records of `../shared` (breach reports, KEV entries, advisories: nothing like
 //! the examples) micro-F1 fell from 0.854 to 0.816 (neighbours) and 0.832 (classifier). A
