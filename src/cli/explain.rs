@@ -430,6 +430,7 @@ fn write_text(out: &mut impl Write, e: &Explanation, p: Paint) -> std::io::Resul
             let change = match s.change {
                 "added" => p.green(&format!("added (share {} needed)", num(v.add))),
                 "dropped" => p.yellow(&format!("dropped (below {})", num(v.drop))),
+                "primary" if v.combined => p.green("made the primary (the highest combined share)"),
                 "primary" => p.green("made the primary (the rules scored it near theirs)"),
                 _ => String::new(),
             };
