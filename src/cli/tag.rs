@@ -98,7 +98,8 @@ struct Tally {
     /// dropped.
     voted: u64,
     added: u64,
-    /// Tickets whose primary the vote chose between the rules' two nearly tied services.
+    /// Tickets whose primary the vote changed: between the rules' two nearly tied services, or
+    /// to the highest combined share.
     primary_chosen: u64,
     dropped: u64,
     primaries: HashMap<EntryId, u64>,
@@ -271,10 +272,10 @@ fn print_summary(
         }
     );
     if tally.voted > 0 {
-        // The near-tie clause only when it happened: "the primary chosen for 0" reads as noise.
+        // The primary clause only when it happened: "the primary changed for 0" reads as noise.
         let near_ties = match tally.primary_chosen {
             0 => String::new(),
-            n => format!(", and the primary chosen for {n} where the rules nearly tied two"),
+            n => format!(", and the primary changed for {n}"),
         };
         eprintln!(
             "the labelled examples' vote changed the services of {} of the {} tagged by rule: \

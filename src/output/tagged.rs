@@ -9,7 +9,7 @@
 //! | `primary_service` | the first service id, empty when untagged |
 //! | `service_names` | the name of each id of `services`, in the same order, joined with `;` |
 //! | `tag_source` | `rule`, `index` or `none` |
-//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3); where the examples' vote changed the rules' services, `vote:-ID` for each dropped, `vote:+ID` for each added and `vote:primary=ID` for a primary it chose between two the rules nearly tied |
+//! | `matched_rules` | ids of the rules that fired, joined with `;`; for a tag the index took from labelled examples, then `like:ID` for each example that voted for it (at most 3); where the examples' vote changed the rules' services, `vote:-ID` for each dropped, `vote:+ID` for each added and `vote:primary=ID` for a primary it chose (between two the rules nearly tied, or, where the rules and the classifier are combined, the service with the highest combined share) |
 //!
 //! JSONL (`-o file.jsonl`): one object per ticket, schema version 1, with the fields as the
 //! reader understood them, the same whatever the ticket system (`created` and `resolved` as
