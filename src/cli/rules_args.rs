@@ -92,8 +92,9 @@ pub struct RulesArgs {
     pub vote_close_drop: f64,
     /// Where a ticket is at least this like the examples (0 to 1; above 1: never), a
     /// combination of the rules' ranks and the classifier's probabilities, learnt on tickets
-    /// the rules had not been tuned on, chooses the primary and the services after it instead
-    /// of --vote-add, --vote-drop and --vote-near (docs/rules.md, "The combined vote").
+    /// the rules had not been tuned on, decides the services after the primary instead of
+    /// --vote-add and --vote-drop, and the primary where it would not keep the rules' one
+    /// (docs/rules.md, "The combined vote").
     #[arg(long, value_name = "LIKENESS", default_value_t = ExampleVote::default().combine_from)]
     pub vote_combine_from: f64,
     /// The combined share a service needs to be kept or added from --vote-combine-from (0 to 1).
