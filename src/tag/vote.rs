@@ -286,6 +286,19 @@ thread_local! {
     static COMBINED: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// A tag of `service` scored `score` (a share: the vote's tags have no rules' score), reusing
+/// one of `spare`'s when there is one, so that voting allocates nothing once warm.
+fn tag_from(spare: &mut Vec<ServiceTag>, service: EntryId, score: f64) -> ServiceTag {
+    let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
+        service,
+        score,
+        functions: Vec::new(),
+    });
+    (tag.service, tag.score) = (service, score);
+    tag.functions.clear();
+    tag
+}
+
 /// Makes the service with the highest combined share (`combined`, one per service of
 /// `services`) the primary, the rules' primary winning a tie: moved to the front if the rules
 /// tagged it, else added there (from `spare` when it can), and recorded; whether it changed.
@@ -319,14 +332,7 @@ fn lead_by_combined_share(
     match out.services.iter().position(|t| t.service == service) {
         Some(at) => out.services[..=at].rotate_right(1),
         None => {
-            let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
-                service,
-                score: share,
-                functions: Vec::new(),
-            });
-            (tag.service, tag.score) = (service, share);
-            tag.functions.clear();
-            out.services.insert(0, tag);
+            out.services.insert(0, tag_from(spare, service, share));
             out.votes.push(VoteChange {
                 service,
                 share,
@@ -530,14 +536,7 @@ impl ExampleVote {
             }
             let s = share(service);
             if s + 1e-9 >= add {
-                let mut tag = spare.pop().unwrap_or_else(|| ServiceTag {
-                    service,
-                    score: s,
-                    functions: Vec::new(),
-                });
-                (tag.service, tag.score) = (service, s);
-                tag.functions.clear();
-                out.services.push(tag);
+                out.services.push(tag_from(spare, service, s));
                 out.votes.push(VoteChange {
                     service,
                     share: s,
