@@ -403,7 +403,7 @@ impl ExampleVote {
                     let services = model.services();
                     let sure = p.iter().any(|&p| p >= self.sure);
                     let share = |s: EntryId| services.binary_search(&s).map_or(0.0, |i| p[i]);
-                    if self.combine_from <= 1.0 && likeness.get() >= self.combine_from {
+                    if self.combines(|| likeness.get()) {
                         crate::scratch::with_scratch(&COMBINED, |combined| {
                             COMBINATION.shares_into(services, p, &out.services, combined);
                             let keep = self.combine_keep;
@@ -425,9 +425,9 @@ impl ExampleVote {
                         });
                         return;
                     }
-                    // The likeness costs about as much as the probabilities: it is found only
-                    // where the close shares would do something the others do not (or where
-                    // the combination may decide).
+                    // The likeness costs about as much as the probabilities: with the
+                    // combination off it is found only where the close shares would do
+                    // something the others do not (with it on, it was found above).
                     let close =
                         self.close_differs(sure, services, p, out) && likeness.get() >= self.close;
                     let Some((add, drop)) = self.shares_for(sure, close) else {
@@ -440,6 +440,12 @@ impl ExampleVote {
                 });
             }
         }
+    }
+
+    /// Whether the [`COMBINATION`] decides for a ticket of this `likeness` (asked for only
+    /// when the combination is on: it costs about as much as the probabilities).
+    fn combines(&self, likeness: impl FnOnce() -> f64) -> bool {
+        self.combine_from <= 1.0 && likeness() >= self.combine_from
     }
 
     /// Whether, for a ticket with probabilities `p` (of `services`) and the rules' tags `out`,
@@ -719,7 +725,7 @@ impl ExampleVote {
         let (p, likeness) = model.with_judgement(&ticket.title, other_texts(ticket), |p, mut l| {
             (p.to_vec(), l.get())
         });
-        let combined = self.combine_from <= 1.0 && likeness >= self.combine_from;
+        let combined = self.combines(|| likeness);
         let mut shares_of = Vec::new();
         COMBINATION.shares_into(services, &p, rules_tags, &mut shares_of);
         let share = |s: EntryId| {
@@ -887,6 +893,19 @@ mod tests {
             .with_fallback(Some(fallback))
     }
 
+    /// A vote that changes nothing: never adding, dropping, choosing a near tie, voting close
+    /// or combining (the rules' tags as they are).
+    fn rules_only_vote() -> ExampleVote {
+        ExampleVote {
+            add: 2.0,
+            drop: 0.0,
+            near: 2.0,
+            close: 2.0,
+            combine_from: 2.0,
+            ..ExampleVote::default()
+        }
+    }
+
     /// The ticket every test here asks about, under `id`: a defacement (6.4 by the rules)
     /// that mentions posters (9.1 by the rules), like the examples' defacements that were
     /// reported on (6.4;6.5).
@@ -1016,13 +1035,7 @@ mod tests {
             "Plakate für den Aktionsmonat, auch für die Polizei",
             "Plakate und Flyer für die Mitarbeitenden",
         );
-        let rules_only = tagger(ExampleVote {
-            add: 2.0,
-            drop: 0.0,
-            near: 2.0,
-            close: 2.0,
-            ..ExampleVote::default()
-        });
+        let rules_only = tagger(rules_only_vote());
         assert_eq!(ids(&rules_only, &rules_only.tag(&ticket)), ["6.5", "9.1"]);
         let t = tagger(ExampleVote::default());
         let tagging = t.tag(&ticket);
@@ -1201,13 +1214,7 @@ mod tests {
             combine_from: 0.0,
             ..ExampleVote::default()
         });
-        let rules_only = tagger(ExampleVote {
-            combine_from: 2.0,
-            add: 2.0,
-            drop: 0.0,
-            close: 2.0,
-            ..ExampleVote::default()
-        });
+        let rules_only = tagger(rules_only_vote());
         assert_eq!(ids(&rules_only, &rules_only.tag(&ticket)), ["9.1"]);
         let tagging = combined.tag(&ticket);
         let tags = ids(&combined, &tagging);
@@ -1252,15 +1259,9 @@ mod tests {
     #[test]
     fn off_it_leaves_the_rules_tags_as_they_are() {
         for learner in [Learner::Classifier, Learner::Neighbours] {
-            // Never adding, never dropping, never close (whose shares are its own) and never
-            // combined.
             let off = ExampleVote {
                 learner,
-                add: 2.0,
-                drop: 0.0,
-                close: 2.0,
-                combine_from: 2.0,
-                ..ExampleVote::default()
+                ..rules_only_vote()
             };
             let t = tagger(off);
             let ticket = defaced("N-1");
