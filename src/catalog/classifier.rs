@@ -334,8 +334,6 @@ pub struct ExampleModel {
     /// example's number, then its weight's bits.
     postings_start: Numbers<u32>,
     postings: Numbers<u32>,
-    /// The examples' ids: a ticket the model learnt is not judged by it.
-    ids: std::collections::HashSet<Box<str>>,
     train_time: Duration,
     /// Why the trained model could not be saved in the cache, if it could not.
     cache_problem: Option<String>,
@@ -666,7 +664,6 @@ impl ExampleModel {
             examples: rows.len() as u32,
             postings_start: Numbers::Owned(postings_start),
             postings: Numbers::Owned(postings),
-            ids: examples.iter().map(|e| e.id.as_str().into()).collect(),
             train_time: started.elapsed(),
             cache_problem: None,
         }
@@ -689,7 +686,6 @@ impl ExampleModel {
             .ok()
             .and_then(|f| ExampleModel::read(&f, Some(&f), key))
         {
-            model.ids = examples.iter().map(|e| e.id.as_str().into()).collect();
             model.train_time = started.elapsed();
             return model;
         }
@@ -739,7 +735,7 @@ impl ExampleModel {
     }
 
     /// Reads what [`ExampleModel::to_bytes`] wrote, if it is a whole model of the examples
-    /// whose fingerprint is `key` (the ids of the examples are left to the caller).
+    /// whose fingerprint is `key`.
     pub fn from_bytes(bytes: &[u8], key: [u8; 32]) -> Option<ExampleModel> {
         ExampleModel::read(bytes, None, key)
     }
@@ -806,7 +802,6 @@ impl ExampleModel {
             examples,
             postings_start,
             postings,
-            ids: Default::default(),
             train_time: Duration::ZERO,
             cache_problem: None,
         })
@@ -876,11 +871,6 @@ impl ExampleModel {
         parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
         parts.truncate(limit);
         parts
-    }
-
-    /// Whether an example has the id `id` (its label is in the model).
-    pub fn holds(&self, id: &str) -> bool {
-        self.ids.contains(id)
     }
 
     /// Why it could not be saved in the cache directory [`ExampleModel::load_or_train`] was
@@ -1347,7 +1337,6 @@ mod tests {
                 assert!(mapped);
             }
         }
-        assert!(read.holds("e3") && !read.holds("e9"));
         let p = |m: &ExampleModel| m.with_probabilities("phishing", [], |p| p.to_vec());
         assert_eq!(p(&read), p(&trained));
         let judged = |m: &ExampleModel| {

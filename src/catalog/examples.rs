@@ -95,6 +95,9 @@ pub struct ExampleIndex {
     model: OnceLock<ExampleModel>,
     /// Where a trained model is saved and read back ([`ExampleModel::load_or_train`]).
     model_cache: Option<std::path::PathBuf>,
+    /// Example numbers by id, to find a ticket's own example ([`ExampleIndex::own`]) without
+    /// comparing every example's id.
+    ids: HashMap<Box<str>, Vec<u32>, FixedState>,
 }
 
 /// FNV-1a: keys are a few bytes long, where SipHash's setup costs more than the hashing; and
@@ -149,8 +152,6 @@ struct Built {
     postings: Vec<(u32, f32)>,
     /// Per example, its distinct keys' numbers, sorted.
     example_keys: Vec<Box<[u32]>>,
-    /// Example ids, to leave a ticket's own out without comparing every example's id.
-    ids: HashMap<Box<str>, Vec<u32>, FixedState>,
     build_time: Duration,
 }
 
@@ -364,6 +365,17 @@ fn has_key(text: &str) -> bool {
         .any(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// The first line of the first of `texts` that is not blank once trimmed, as [`example_text`]
+/// begins with it.
+fn first_line<'a>(texts: impl IntoIterator<Item = &'a str>) -> &'a str {
+    texts
+        .into_iter()
+        .map(str::trim)
+        .find(|t| !t.is_empty())
+        .and_then(|t| t.lines().next())
+        .map_or("", str::trim_end)
+}
+
 /// The title first, then the other texts, joined by new lines and cut to
 /// [`MAX_EXAMPLE_BYTES`] on a character boundary.
 pub fn example_text<'a>(title: &str, texts: impl IntoIterator<Item = &'a str>) -> String {
@@ -525,13 +537,43 @@ impl ExampleIndex {
 
     /// An index of `examples` (built when first asked); `origins` says where they came from.
     pub fn new(examples: Vec<Example>, origins: Vec<String>) -> ExampleIndex {
+        let mut ids: HashMap<Box<str>, Vec<u32>, FixedState> = HashMap::default();
+        for (n, example) in examples.iter().enumerate() {
+            ids.entry(example.id.as_str().into())
+                .or_default()
+                .push(n as u32);
+        }
         ExampleIndex {
             examples,
             origins,
             built: OnceLock::new(),
             model: OnceLock::new(),
             model_cache: None,
+            ids,
         }
+    }
+
+    /// Whether one of the examples is this ticket itself: the same id *and* the same first
+    /// line (the title, or the first text when there is none). An id alone does not tell:
+    /// ticket systems number from 1, so a team's ticket 12003 and an embedded example 12003
+    /// are two tickets, and the embedded examples themselves come from exports whose numbers
+    /// meet.
+    pub fn holds<'t>(
+        &self,
+        id: &str,
+        title: &'t str,
+        texts: impl IntoIterator<Item = &'t str>,
+    ) -> bool {
+        // Only when the id is an example's is the first line looked for.
+        self.ids.get(id).is_some_and(|numbers| {
+            let first = first_line(std::iter::once(title).chain(texts));
+            numbers.iter().any(|&n| self.is_own(n, first))
+        })
+    }
+
+    /// Whether example `n` begins with the ticket's first line `first` (see [`ExampleIndex::holds`]).
+    fn is_own(&self, n: u32, first: &str) -> bool {
+        first_line([self.examples[n as usize].text.as_str()]) == first
     }
 
     fn built(&self) -> &Built {
@@ -569,8 +611,9 @@ impl ExampleIndex {
     }
 
     /// The examples most like `text`, best first, at most `limit`, leaving out the example
-    /// whose id is `exclude` (a ticket is never its own neighbour: a team's reviewed tickets
-    /// may be in the export being tagged). Ties go to file order.
+    /// that is this ticket itself: id `exclude` and the same first line ([`ExampleIndex::holds`];
+    /// a ticket is never its own neighbour: a team's reviewed tickets may be in the export
+    /// being tagged). Ties go to file order.
     pub fn neighbours(&self, text: &str, exclude: &str, limit: usize) -> Vec<(usize, f32)> {
         self.with_neighbours(text, [], exclude, limit, |n| n.hits.to_vec())
     }
@@ -653,10 +696,11 @@ impl ExampleIndex {
                 *at += score;
             }
         }
-        if let Some(own) = built.ids.get(exclude) {
+        if let Some(own) = self.ids.get(exclude) {
+            let first = first_line([s.text.as_str()]);
             for &n in own {
                 // Only a touched example's score is reset next time, and only it can be a hit.
-                if s.scores[n as usize] > 0.0 {
+                if s.scores[n as usize] > 0.0 && self.is_own(n, first) {
                     s.scores[n as usize] = f32::NEG_INFINITY;
                 }
             }
@@ -759,15 +803,8 @@ fn build(examples: &[Example]) -> Built {
             (n, weights[k as usize] * tf / (tf + norms[n as usize]))
         })
         .collect();
-    let mut ids: HashMap<Box<str>, Vec<u32>, FixedState> = HashMap::default();
-    for (n, example) in examples.iter().enumerate() {
-        ids.entry(example.id.as_str().into())
-            .or_default()
-            .push(n as u32);
-    }
     Built {
         vocabulary,
-        ids,
         offsets,
         postings,
         example_keys,
@@ -834,7 +871,10 @@ mod tests {
         let index = ExampleIndex::new(examples, vec!["ex.csv".into()]);
         let hits = index.neighbours("Die Webseite der Gemeinde wurde verunstaltet", "X", 5);
         assert_eq!(index.examples()[hits[0].0].id, "A");
-        let hits = index.neighbours("Die Webseite der Gemeinde wurde verunstaltet", "A", 5);
+        // Ticket A itself (its id and title) is not its own neighbour.
+        let hits = index.neighbours("Webseite verunstaltet", "X", 5);
+        assert_eq!(index.examples()[hits[0].0].id, "A");
+        let hits = index.neighbours("Webseite verunstaltet", "A", 5);
         assert!(hits.iter().all(|&(n, _)| index.examples()[n].id != "A"));
         assert!(index.neighbours("nothing alike", "X", 5).is_empty());
     }
@@ -842,8 +882,7 @@ mod tests {
     #[test]
     fn neighbours_are_ranked_by_bm25_and_alike_by_shared_words() {
         let catalog = Catalog::default_embedded();
-        // Two examples share an id (a team's file beside the embedded ones): a ticket with
-        // that id has neither as neighbour, and still gets `limit` others when there are.
+        // Two examples share an id (a team's file beside the embedded ones).
         let csv = "id,services,title,text
                    A,6.4,Webseite verunstaltet,Startseite Gemeinde Parolen
                    A,6.5,Webseite verunstaltet,Startseite Gemeinde Parolen gemeldet
@@ -864,7 +903,16 @@ mod tests {
         };
         // B shares all five keys; the two A share four; C one; D none.
         assert_eq!(ids(&index.neighbours(text, "X", 10)), ["B", "A", "A", "C"]);
-        assert_eq!(ids(&index.neighbours(text, "A", 2)), ["B", "C"]);
+        // A ticket A titled as the A examples is them: neither is its neighbour, and it
+        // still gets two others. A ticket A of another title is another ticket.
+        let own = index.with_neighbours("Webseite verunstaltet", [text], "A", 2, |n| ids(n.hits));
+        assert_eq!(own, ["B", "C"]);
+        assert!(index.holds("A", " Webseite verunstaltet ", ["anything"]));
+        assert!(index.holds("A", "", ["Webseite verunstaltet", "anything"]));
+        let other = index.with_neighbours("Parolen Stadt", [text], "A", 2, |n| ids(n.hits));
+        assert_eq!(other, ["B", "A"]);
+        assert!(!index.holds("A", "Parolen Stadt", [text]));
+        assert!(!index.holds("X", "Webseite verunstaltet", [text]));
         assert_eq!(ids(&index.neighbours(text, "X", 2)), ["B", "A"]);
         index.with_neighbours("Webseite verunstaltet", [text], "X", 10, |n| {
             // Query keys: websei veruns starts stadt zeigt parole (6); B has 5 of them and

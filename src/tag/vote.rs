@@ -397,7 +397,7 @@ impl ExampleVote {
             }),
             Learner::Classifier => {
                 let model = examples.model();
-                if model.holds(&ticket.id) {
+                if examples.holds(&ticket.id, &ticket.title, other_texts(ticket)) {
                     // A model that learnt this ticket's own label says nothing about it.
                     return;
                 }
@@ -739,7 +739,7 @@ impl ExampleVote {
         let mut likeliest: Vec<usize> = (0..services.len()).collect();
         likeliest.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
         likeliest.truncate(EXPLAINED_LIKELIEST);
-        let own = model.holds(&ticket.id);
+        let own = examples.holds(&ticket.id, &ticket.title, other_texts(ticket));
         let mut shares = vote_shares(
             catalog,
             tagging,
