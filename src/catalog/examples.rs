@@ -95,7 +95,7 @@ pub struct ExampleIndex {
     model: OnceLock<ExampleModel>,
     /// Where a trained model is saved and read back ([`ExampleModel::load_or_train`]).
     model_cache: Option<std::path::PathBuf>,
-    /// Example numbers by id, to find a ticket's own example ([`ExampleIndex::own`]) without
+    /// Example numbers by id, to find a ticket's own examples ([`ExampleIndex::holds`]) without
     /// comparing every example's id.
     ids: HashMap<Box<str>, Vec<u32>, FixedState>,
 }
