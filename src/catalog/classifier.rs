@@ -25,7 +25,7 @@
 //!   by averaged stochastic gradient descent: [`EPOCHS`] passes in a seeded order, the
 //!   learning rate `1 / (alpha (t0 + t))` and the averaging of Bottou's and Xu's papers (the
 //!   schedule scikit-learn calls "optimal"). Training on the 5,270 embedded examples takes
-//!   about 1.2 s on two cores; scikit-learn's fully converged L-BFGS model measured no
+//!   about 1.5 s on two cores; scikit-learn's fully converged L-BFGS model measured no
 //!   better in the experiment.
 //!
 //! - **Likeness.** Beside the probabilities, how like the examples a ticket is: the mean

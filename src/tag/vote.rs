@@ -191,20 +191,15 @@ pub const PRIMARY_LEAD: f64 = 0.1;
 /// for any service of the ticket (`sure_logit`).
 ///
 /// [`COMBINATION`] was learnt where the rules meet text they were not tuned on, as they meet
-/// a new team's tickets: each of the twelve later batches of the many-hands set (rounds 2, 4,
-/// 7, 9, 10, 11, 12, 13, 14, 15, 16 and 17) tagged by the rules of the commit before anyone
-/// tuned on it, its probabilities by a model learnt from every example but that batch's
-/// (79,758 services of 3,798 tickets). Scored the same way with each batch left out of the
-/// learning in turn, it raised micro-F1 from 0.776 to 0.790, macro-F1 from 0.791 to 0.803 and
-/// primary accuracy from 0.778 to 0.798 (every batch up), applied from a likeness of 0.17 with a share of 0.35
-/// to keep, the highest share leading where the rules' primary is not kept; on the round-12
-/// batch, scored before anyone read it with the weights of the six batches before (and the
-/// highest share leading wherever the combination decided), it gained 0.014, 0.012 and 0.031;
-/// on the round-13 batch, with the weights of the seven before, 0.018, 0.018 and 0.026; on
-/// the round-14 batch, with those of the eight before, 0.008, 0.007 and 0.014; on the
-/// round-15 batch, with those of the nine before, 0.006, 0.003 and 0.005; on the round-16
-/// batch, with those of the ten before, 0.011, 0.010 and 0.006; on the round-17 batch, with
-/// those of the eleven before, 0.018, 0.015 and 0.022.
+/// a new team's tickets: each of the twelve later batches of the many-hands set (rounds 2 to
+/// 17) tagged by the rules of the commit before anyone tuned on it, its probabilities by a
+/// model learnt from every example but that batch's (79,758 services of 3,798 tickets). Scored
+/// the same way with each batch left out of the learning in turn, it raised micro-F1 from
+/// 0.776 to 0.790, macro-F1 from 0.791 to 0.803 and primary accuracy from 0.778 to 0.798
+/// (every batch up), applied from a likeness of 0.17 with a share of 0.35 to keep, the highest
+/// share leading where the rules' primary is not kept. On each batch written since round 12,
+/// scored before anyone read it with the weights of the batches before, it gained 0.006 to
+/// 0.018 micro-F1 (docs/rules.md, "The combined vote", has the table and each batch's figures).
 /// Applied at any likeness (keeping the rules' primary) it gained the batches 0.019 but cost
 /// the labelled real records (breach reports, KEV entries, advisories: unlike the examples;
 /// there the rules are right and the model is not) 0.057.
