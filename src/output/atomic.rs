@@ -107,12 +107,13 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(&path, e))?;
-        let registered = Registered::new(tmp.path());
+        let (tmp, registered) = Registered::create(|| {
+            tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".tmp")
+                .tempfile_in(&dir)
+        })
+        .map_err(|e| Error::io(&path, e))?;
         Ok(AtomicFile {
             path,
             out: Out::Temporary(BufWriter::new(tmp), registered),
@@ -175,9 +176,18 @@ impl AtomicFile {
 struct Registered(PathBuf);
 
 impl Registered {
-    fn new(path: &Path) -> Registered {
-        pending().push(path.to_path_buf());
-        Registered(path.to_path_buf())
+    /// Creates a temporary file and registers its path, both while holding [`PENDING`]'s lock.
+    /// A signal handled between the two would find nothing to remove and end the process with
+    /// the file left behind (a Ctrl-C right after the file appeared did, once in a test run);
+    /// under the lock, the signal thread waits until the path is listed.
+    fn create(
+        make: impl FnOnce() -> io::Result<NamedTempFile>,
+    ) -> io::Result<(NamedTempFile, Registered)> {
+        let mut pending = pending();
+        let tmp = make()?;
+        pending.push(tmp.path().to_path_buf());
+        let registered = Registered(tmp.path().to_path_buf());
+        Ok((tmp, registered))
     }
 }
 
@@ -235,6 +245,39 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_temporary_file_is_made_and_listed_under_one_lock() {
+        // The signal thread asks for the list (`has_pending`, `remove_pending`) while the
+        // file is being made: it must wait until the path is listed, never see the file on
+        // disk and not in the list. A thread asking from inside `make` cannot get the lock.
+        let dir = tempfile::tempdir().unwrap();
+        let (asked, answered) = std::sync::mpsc::channel();
+        let mut asker = None;
+        let (tmp, registered) = Registered::create(|| {
+            asker = Some(std::thread::spawn(move || {
+                let listed = pending().len();
+                asked.send(listed).unwrap();
+            }));
+            assert!(
+                answered.recv_timeout(Duration::from_millis(200)).is_err(),
+                "the list was readable while the file was being made"
+            );
+            NamedTempFile::new_in(dir.path())
+        })
+        .unwrap();
+        asker.unwrap().join().unwrap();
+        assert!(
+            answered.recv().unwrap() >= 1,
+            "asked after the path was listed"
+        );
+        assert!(pending().contains(&tmp.path().to_path_buf()));
+        let path = tmp.path().to_path_buf();
+        drop(tmp);
+        drop(registered);
+        assert!(!pending().contains(&path));
+    }
 
     #[cfg(unix)]
     #[test]
